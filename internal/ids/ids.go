@@ -1,0 +1,67 @@
+// Package ids makes the identifiers that every Gatehouse package hands
+// out: a short type prefix, an underscore, and 26 characters of Crockford
+// base32 that encode a 48-bit millisecond timestamp followed by 80 random
+// bits (the ULID layout). IDs made later sort after IDs made earlier, in
+// text order, to the millisecond; within one millisecond their order is
+// random.
+package ids
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"strings"
+	"time"
+)
+
+const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// bodyLen is the length of the part after the prefix and underscore.
+const bodyLen = 26
+
+// New returns a new ID with the given prefix, such as "dom", made at the
+// current time.
+func New(prefix string) string {
+	return NewAt(prefix, time.Now())
+}
+
+// NewAt returns a new ID with the given prefix whose time part is t.
+func NewAt(prefix string, t time.Time) string {
+	var raw [16]byte
+	ms := uint64(t.UnixMilli())
+	binary.BigEndian.PutUint16(raw[0:2], uint16(ms>>32))
+	binary.BigEndian.PutUint32(raw[2:6], uint32(ms))
+	_, _ = rand.Read(raw[6:])
+
+	out := make([]byte, 0, len(prefix)+1+bodyLen)
+	out = append(out, prefix...)
+	out = append(out, '_')
+	return string(encode(out, raw))
+}
+
+// encode appends the 26-character base32 form of the 128 bits in raw,
+// most significant first; the first character holds the top 3 bits.
+func encode(dst []byte, raw [16]byte) []byte {
+	hi := binary.BigEndian.Uint64(raw[0:8])
+	lo := binary.BigEndian.Uint64(raw[8:16])
+	var body [bodyLen]byte
+	for i := range bodyLen {
+		body[bodyLen-1-i] = alphabet[lo&31]
+		lo = lo>>5 | hi<<59
+		hi >>= 5
+	}
+	return append(dst, body[:]...)
+}
+
+// Valid reports whether id has the given prefix and a well-formed body.
+func Valid(prefix, id string) bool {
+	body, ok := strings.CutPrefix(id, prefix+"_")
+	if !ok || len(body) != bodyLen || body[0] > '7' {
+		return false
+	}
+	for i := 0; i < len(body); i++ {
+		if strings.IndexByte(alphabet, body[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
