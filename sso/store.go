@@ -1,0 +1,99 @@
+package sso
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Sentinel errors that callers and Store implementations share.
+var (
+	// ErrNotFound reports that a connection or login state does not exist,
+	// or not in the organization asked for, or has expired.
+	ErrNotFound = errors.New("sso: not found")
+	// ErrConflict reports that an ID is already taken.
+	ErrConflict = errors.New("sso: already exists")
+	// ErrReplay reports that a one-time value was seen before.
+	ErrReplay = errors.New("sso: already used")
+)
+
+// LoginState is what the service remembers between sending a user to the
+// identity provider and receiving the answer. Its ID is the only thing that
+// travels: as RelayState and AuthnRequest ID for SAML, as state for OIDC.
+type LoginState struct {
+	ID             string
+	OrganizationID string
+	ConnectionID   string
+	// ReturnPath is the validated local path to send the user to after
+	// success.
+	ReturnPath string
+	// Nonce and CodeVerifier are the OIDC nonce and PKCE verifier.
+	Nonce        string
+	CodeVerifier Secret
+	CreatedAt    time.Time
+	ExpiresAt    time.Time
+}
+
+// Attempt is one entry of a connection's log of recent logins, readable by
+// the organization's admins so that they can fix a wrong setting.
+type Attempt struct {
+	ID             string    `json:"id"`
+	OrganizationID string    `json:"organization_id"`
+	ConnectionID   string    `json:"connection_id"`
+	Time           time.Time `json:"time"`
+	// Reason is "" on success, else a [Reason] code.
+	Reason Reason `json:"reason,omitempty"`
+	// Detail says precisely what was wrong, for the admin.
+	Detail string `json:"detail,omitempty"`
+	// Subject is the IdP user ID, when the response got that far.
+	Subject string `json:"subject,omitempty"`
+}
+
+// Store keeps connections, login state, the replay cache and the log of
+// login attempts. Implementations must be safe for concurrent use by many
+// goroutines and by many processes sharing one database, and must pass
+// [github.com/gatehouse/gatehouse/sso/ssotest.TestStore].
+//
+// Values passed in and handed out are owned by the caller: an
+// implementation copies what it keeps.
+type Store interface {
+	// CreateConnection stores a new connection; ErrConflict if its ID is
+	// taken.
+	CreateConnection(ctx context.Context, c *Connection) error
+	// UpdateConnection replaces the connection with c's ID and
+	// organization; ErrNotFound if there is none.
+	UpdateConnection(ctx context.Context, c *Connection) error
+	// Connection returns the connection id of organization org, or
+	// ErrNotFound (also when it belongs to another organization).
+	Connection(ctx context.Context, org, id string) (*Connection, error)
+	// ConnectionByID returns a connection by ID alone, for the endpoints
+	// an identity provider calls, which carry no organization.
+	ConnectionByID(ctx context.Context, id string) (*Connection, error)
+	// ListConnections returns up to limit connections of org whose IDs
+	// sort after after, in ID order.
+	ListConnections(ctx context.Context, org, after string, limit int) ([]*Connection, error)
+	// DeleteConnection removes a connection and its attempts; ErrNotFound
+	// if org has no such connection.
+	DeleteConnection(ctx context.Context, org, id string) error
+
+	// SaveLoginState stores s until s.ExpiresAt; ErrConflict if its ID is
+	// taken.
+	SaveLoginState(ctx context.Context, s *LoginState) error
+	// TakeLoginState returns and deletes, atomically, the state with the
+	// ID, so that it is used at most once. It returns ErrNotFound if there
+	// is none or it expired at now.
+	TakeLoginState(ctx context.Context, id string, now time.Time) (*LoginState, error)
+
+	// Remember records key as used until expires. It returns ErrReplay if
+	// the key is already recorded and not expired at now. Two concurrent
+	// calls with one key: exactly one succeeds.
+	Remember(ctx context.Context, key string, expires, now time.Time) error
+
+	// RecordAttempt appends to a connection's log of login attempts. An
+	// implementation may keep only the most recent ones (at least 100 per
+	// connection).
+	RecordAttempt(ctx context.Context, a *Attempt) error
+	// Attempts returns up to limit of the most recent attempts of the
+	// connection of org, newest first.
+	Attempts(ctx context.Context, org, connID string, limit int) ([]*Attempt, error)
+}
