@@ -1,0 +1,118 @@
+// Package audit keeps a tamper-evident audit log for each organization:
+// who did what, when, from where, and proof that the record was not
+// changed afterwards.
+//
+// # Events
+//
+// An [Event] names an Action such as "user.signed_in", the [Actor] who
+// did it, the [Target]s it was done to, the request [Context] (IP, user
+// agent, request ID), free-form Metadata, and when it happened. IDs are
+// time-sortable ("evt_01J..."). [RequestContext.FromRequest] fills the
+// context from an *http.Request, reading X-Forwarded-For only behind the
+// proxies the host trusts; [WithActor] lets the host's authentication
+// middleware put the actor in the request context, where
+// [Service.Record] finds it.
+//
+// Every event must pass the envelope checks (non-empty organization,
+// action, actor type and ID; size limits such as [MaxStringLen] and
+// [MaxEncodedSize]; metadata of JSON types only). A host may register a
+// [Schema] per action in [Config.Schemas]: allowed actor and target
+// types, allowed metadata keys and their [Kind]s, required keys. A refused
+// event yields a [*FieldError] that names the field, such as
+// "metadata.plan", and nothing is written. Events of unregistered actions
+// are accepted unless [Config.RefuseUnregistered] is set.
+//
+// # Recording
+//
+// [Service.Record] returns once the [Store] has committed the event:
+// with the SQL store, once the transaction is durable. [Service.RecordBatch]
+// writes many events in one transaction per organization, all or none.
+// Other Gatehouse packages report their own typed events; a host bridges
+// them into the audit log with a few lines that build an Event and call
+// Record.
+//
+// # Canonical encoding
+//
+// The Merkle tree commits to the canonical encoding of each event, which
+// [MarshalCanonical] produces and the SQL store keeps byte for byte. It is
+// UTF-8 JSON without insignificant white space, an object with exactly
+// these members in this order:
+//
+//	v         the schema version, 1
+//	id        the event ID
+//	org       the organization ID
+//	action    the action
+//	time      UTC, "2006-01-02T15:04:05.000000Z" (always six fraction digits)
+//	actor     {"type","id"[,"name"][,"metadata"]}
+//	targets   an array (possibly empty) of {"type","id"[,"name"][,"metadata"]}
+//	context   {["ip"][,"user_agent"][,"request_id"]}
+//	metadata  an object, possibly empty
+//
+// Members in brackets are omitted when empty. The members of metadata
+// objects are sorted by the bytes of their keys. Strings escape '"', '\\',
+// control characters (as \b, \f, \n, \r, \t, or else \u00XX) and U+2028 and
+// U+2029, and nothing else. Integers are written in decimal; other numbers in the
+// shortest form that reads back as the same float64, in exponent form
+// only outside [1e-6, 1e21). A verifier never needs to re-encode: it
+// hashes the bytes it is given.
+//
+// # Tamper evidence
+//
+// Each organization's log is an append-only Merkle tree as in RFC 6962,
+// with SHA-256: the leaf hash of an event is SHA-256(0x00 || encoding),
+// an interior node is SHA-256(0x01 || left || right). The Store keeps the
+// hash of every complete subtree, so [Service.InclusionProof] and
+// [Service.ConsistencyProof] can prove that an event is in the log and
+// that a later tree extends an earlier one, and retention can remove old
+// events while what remains stays provable.
+//
+// [Service.Checkpoint] signs the tree's size and root with the host's
+// key, in the signed-note format of golang.org/x/mod/sumdb/note: a text
+// of four lines,
+//
+//	<origin>            "<Config.LogName>/<organization ID>"
+//	<size>              decimal number of events
+//	<root>              base64 (standard, padded) of the root hash
+//	<time>              RFC 3339 in UTC
+//
+// a blank line, and a signature line "— <key name> <base64 of 4-byte key
+// hash and Ed25519 signature>". [Service.VerifierKey] gives the public key
+// in the note form "name+hash+base64key"; any note library checks it. A
+// customer who keeps a checkpoint can later prove that the log was not
+// rewritten or truncated behind it.
+//
+// # Export
+//
+// [Service.Export] writes an organization's log as JSON Lines, streamed
+// in pages so that memory does not grow with the log. The first line is
+// a header object: "format" ("gatehouse.audit.export/v1"),
+// "organization", "checkpoint" (the signed note), "start" (the index of
+// the first event, after retention), "left" (base64 hashes of the perfect
+// subtrees covering the events before start, left to right) and,
+// when asked for, "consistency" ({"size", "proof"}: a proof from an older
+// tree size the customer kept). Every further line is
+// {"index":N,"event":<canonical encoding>}, for the indexes from start up
+// to the checkpoint's size. [Verify] (and the command auditverify in
+// audit/cmd/auditverify) recomputes the root from the left hashes and the
+// events, checks it against the signed checkpoint and against a
+// checkpoint kept by the customer, and reports modified, deleted,
+// inserted and reordered events and a truncated log. [Service.ExportCSV]
+// writes the events a [Query] selects as CSV, for people; it carries no
+// proof.
+//
+// # Threat model
+//
+// The checks detect changes made after the fact to the database, to an
+// export, or to both, by someone who does not hold the signing key. An
+// attacker who holds the key can sign a rewritten log; a checkpoint the
+// customer kept earlier still exposes any rewrite or truncation of the
+// events it covers. The package does NOT prevent a compromised host from
+// leaving events out when they happen.
+//
+// # Writing a Store
+//
+// A [Store] appends entries under a per-organization lock that holds
+// across processes, extends the tree with [Tree.Append] in the same
+// transaction, and keeps the nodes it returns. Run
+// [github.com/gatehouse/gatehouse/audit/audittest.TestStore] against it.
+package audit
