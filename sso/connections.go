@@ -1,0 +1,178 @@
+package sso
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// ValidationError says precisely what is wrong with a connection that was
+// to be saved.
+type ValidationError struct {
+	Field   string
+	Problem string
+}
+
+// Error returns the field and the problem.
+func (e *ValidationError) Error() string {
+	return fmt.Sprintf("sso: %s: %s", e.Field, e.Problem)
+}
+
+func invalid(field, format string, args ...any) error {
+	return &ValidationError{Field: field, Problem: fmt.Sprintf(format, args...)}
+}
+
+// CreateConnection validates c, completes it (a new ID, settings read from
+// SAML metadata, the OIDC client secret sealed) and stores it. It returns
+// the stored connection.
+func (s *Service) CreateConnection(ctx context.Context, c *Connection) (*Connection, error) {
+	c = c.clone()
+	if c.OrganizationID == "" {
+		return nil, invalid("organization_id", "is required")
+	}
+	now := s.now()
+	c.ID, c.CreatedAt, c.UpdatedAt = newConnectionID(now), now, now
+	if err := s.prepare(ctx, c); err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Store.CreateConnection(ctx, c); err != nil {
+		return nil, fmt.Errorf("sso: creating connection: %w", err)
+	}
+	return c, nil
+}
+
+// UpdateConnection validates and completes c as CreateConnection does and
+// replaces the stored connection with c's ID in c's organization. An empty
+// OIDC client secret keeps the sealed one.
+func (s *Service) UpdateConnection(ctx context.Context, c *Connection) (*Connection, error) {
+	old, err := s.cfg.Store.Connection(ctx, c.OrganizationID, c.ID)
+	if err != nil {
+		return nil, fmt.Errorf("sso: loading connection: %w", err)
+	}
+	c = c.clone()
+	c.CreatedAt, c.UpdatedAt = old.CreatedAt, s.now()
+	if c.OIDC != nil && c.OIDC.ClientSecret == "" && old.OIDC != nil {
+		c.OIDC.SealedClientSecret = old.OIDC.SealedClientSecret
+	}
+	if err := s.prepare(ctx, c); err != nil {
+		return nil, err
+	}
+	if err := s.cfg.Store.UpdateConnection(ctx, c); err != nil {
+		return nil, fmt.Errorf("sso: updating connection: %w", err)
+	}
+	return c, nil
+}
+
+// prepare validates c and completes what it derives.
+func (s *Service) prepare(ctx context.Context, c *Connection) error {
+	switch c.Protocol {
+	case ProtocolSAML:
+		if c.SAML == nil || c.OIDC != nil {
+			return invalid("saml", "a SAML connection needs saml settings and no oidc settings")
+		}
+		return s.prepareSAML(ctx, c.SAML)
+	case ProtocolOIDC:
+		if c.OIDC == nil || c.SAML != nil {
+			return invalid("oidc", "an OIDC connection needs oidc settings and no saml settings")
+		}
+		return s.prepareOIDC(ctx, c)
+	}
+	return invalid("protocol", "is %q, want \"saml\" or \"oidc\"", c.Protocol)
+}
+
+func (s *Service) prepareSAML(ctx context.Context, c *SAMLConfig) error {
+	if c.IdPMetadataXML == "" && c.IdPMetadataURL != "" {
+		doc, err := s.fetchMetadata(ctx, c.IdPMetadataURL)
+		if err != nil {
+			return invalid("saml.idp_metadata_url", "%v", err)
+		}
+		c.IdPMetadataXML = string(doc)
+	}
+	if c.IdPMetadataXML != "" {
+		md, err := ParseIdPMetadata([]byte(c.IdPMetadataXML))
+		if err != nil {
+			return invalid("saml.idp_metadata_xml", "%s", strings.TrimPrefix(err.Error(), "sso: "))
+		}
+		c.applyMetadata(md)
+	}
+	return c.validate()
+}
+
+// applyMetadata takes the IdP's settings from md.
+func (c *SAMLConfig) applyMetadata(md *IdPMetadata) {
+	c.IdPEntityID, c.IdPCertificates = md.EntityID, md.Certificates
+	want := c.Binding
+	if want == "" {
+		want = "redirect"
+	}
+	if u, ok := md.SSOURLs[want]; ok {
+		c.IdPSSOURL = u
+		return
+	}
+	for b, u := range md.SSOURLs {
+		c.Binding, c.IdPSSOURL = b, u
+	}
+}
+
+func (c *SAMLConfig) validate() error {
+	if c.IdPEntityID == "" {
+		return invalid("saml.idp_entity_id", "is required (or give the IdP metadata)")
+	}
+	if err := checkURL(c.IdPSSOURL); err != nil {
+		return invalid("saml.idp_sso_url", "%v", err)
+	}
+	if len(c.IdPCertificates) == 0 {
+		return invalid("saml.idp_certificates", "at least one signing certificate is required")
+	}
+	if _, err := parseCertificates(c.IdPCertificates); err != nil {
+		return invalid("saml.idp_certificates", "%v", err)
+	}
+	if c.Binding != "" && c.Binding != "redirect" && c.Binding != "post" {
+		return invalid("saml.binding", "is %q, want \"redirect\" or \"post\"", c.Binding)
+	}
+	if c.ACSURL != "" {
+		if err := checkURL(c.ACSURL); err != nil {
+			return invalid("saml.acs_url", "%v", err)
+		}
+	}
+	return nil
+}
+
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL", s)
+	}
+	return nil
+}
+
+// fetchMetadata downloads a metadata document, bounded in size.
+func (s *Service) fetchMetadata(ctx context.Context, u string) ([]byte, error) {
+	if err := checkURL(u); err != nil {
+		return nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := s.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fetching metadata: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("fetching metadata: %s answered %s", u, resp.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxMetadataSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading metadata: %w", err)
+	}
+	if len(body) > MaxMetadataSize {
+		return nil, errors.New("metadata exceeds 1 MiB")
+	}
+	return body, nil
+}

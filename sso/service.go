@@ -1,0 +1,224 @@
+package sso
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Sealer seals secrets at rest, such as OIDC client secrets. The secrets
+// package's Sealer fits it.
+type Sealer interface {
+	Seal(ctx context.Context, plaintext, associatedData []byte) ([]byte, error)
+	Open(ctx context.Context, sealed, associatedData []byte) ([]byte, error)
+}
+
+// DomainResolver maps an email address to the organization that holds its
+// domain, returning "" and a nil error when none does. The domain
+// package's Service fits it.
+type DomainResolver interface {
+	OrganizationForEmail(ctx context.Context, email string) (organizationID string, err error)
+}
+
+// Defaults and bounds of [Config].
+const (
+	DefaultClockSkew = 90 * time.Second
+	MaxClockSkew     = 5 * time.Minute
+	DefaultLoginTTL  = 10 * time.Minute
+)
+
+// Config configures a [Service]. Zero values are safe defaults where a
+// default exists; Store, BaseURL and OnSuccess are required.
+type Config struct {
+	// Store keeps connections and login state.
+	Store Store
+	// BaseURL is the absolute URL at which [Service.Handler] is mounted,
+	// such as "https://app.example.com/sso". The default SP entity IDs,
+	// ACS URLs and OIDC redirect URIs are made from it.
+	BaseURL string
+	// OnSuccess receives the verified profile and the validated local
+	// path the login asked to return to. It starts the host's session.
+	OnSuccess func(w http.ResponseWriter, r *http.Request, p *Profile, returnPath string)
+	// OnFailure, if set, answers a failed login. err is a *LoginError
+	// whose detail is for logs, never for the user. The default answers
+	// 403 with a generic message.
+	OnFailure func(w http.ResponseWriter, r *http.Request, err error)
+
+	// Sealer seals OIDC client secrets; required to save one.
+	Sealer Sealer
+	// Domains routes logins by email address; required for them.
+	Domains DomainResolver
+	// AllowEmail, if set, must approve the email of every profile for its
+	// organization (for example: its domain is one of the organization's
+	// verified domains), so that one customer's IdP cannot assert another
+	// customer's users.
+	AllowEmail func(ctx context.Context, organizationID, email string) (bool, error)
+
+	// SAMLSigner and SAMLCertificate, if set, sign AuthnRequests and are
+	// published in the SP metadata.
+	SAMLSigner      crypto.Signer
+	SAMLCertificate *x509.Certificate
+
+	// ClockSkew is how far the IdP's clock may be off; default
+	// DefaultClockSkew, at most MaxClockSkew.
+	ClockSkew time.Duration
+	// LoginTTL bounds how long a started login may take; default
+	// DefaultLoginTTL.
+	LoginTTL time.Duration
+
+	// HTTPClient fetches metadata and talks to OIDC providers; default
+	// http.DefaultClient with a 10 second timeout.
+	HTTPClient *http.Client
+	Logger     *slog.Logger
+	Clock      func() time.Time
+	// Organization tells, for the admin API, which organization the caller
+	// administers, or refuses with an error.
+	Organization func(*http.Request) (string, error)
+}
+
+// Service runs single sign-on for every organization of the host. It is
+// safe for concurrent use and keeps no state of its own that matters for
+// correctness.
+type Service struct {
+	cfg      Config
+	base     *url.URL
+	basePath string
+}
+
+// New validates cfg and returns a Service.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("sso: Config.Store is required")
+	}
+	if cfg.OnSuccess == nil {
+		return nil, errors.New("sso: Config.OnSuccess is required")
+	}
+	base, err := url.Parse(strings.TrimSuffix(cfg.BaseURL, "/"))
+	if err != nil || (base.Scheme != "https" && base.Scheme != "http") || base.Host == "" {
+		return nil, fmt.Errorf("sso: Config.BaseURL %q is not an absolute http(s) URL", cfg.BaseURL)
+	}
+	if cfg.ClockSkew == 0 {
+		cfg.ClockSkew = DefaultClockSkew
+	}
+	if cfg.ClockSkew < 0 || cfg.ClockSkew > MaxClockSkew {
+		return nil, fmt.Errorf("sso: Config.ClockSkew %v is outside [0, %v]", cfg.ClockSkew, MaxClockSkew)
+	}
+	if cfg.LoginTTL <= 0 {
+		cfg.LoginTTL = DefaultLoginTTL
+	}
+	if (cfg.SAMLSigner == nil) != (cfg.SAMLCertificate == nil) {
+		return nil, errors.New("sso: Config.SAMLSigner and SAMLCertificate go together")
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	return &Service{cfg: cfg, base: base, basePath: base.Path}, nil
+}
+
+func (s *Service) now() time.Time { return s.cfg.Clock() }
+
+// endpoint returns the absolute URL of one of the service's endpoints.
+func (s *Service) endpoint(parts ...string) string {
+	return s.base.String() + "/" + strings.Join(parts, "/")
+}
+
+// Handler returns the handler of the endpoints that browsers and identity
+// providers call, to be mounted at the path of Config.BaseURL:
+//
+//	GET  {base}/login?connection=|organization=|email=&return=
+//	GET  {base}/saml/{connection}/metadata
+//	POST {base}/saml/{connection}/acs
+func (s *Service) Handler() http.Handler {
+	mux := http.NewServeMux()
+	p := s.basePath
+	mux.HandleFunc("GET "+p+"/login", s.handleLogin)
+	mux.HandleFunc("GET "+p+"/saml/{id}/metadata", s.handleSPMetadata)
+	mux.HandleFunc("POST "+p+"/saml/{id}/acs", s.handleACS)
+	return mux
+}
+
+// finish records the attempt and hands the outcome to the host.
+func (s *Service) finish(w http.ResponseWriter, r *http.Request, conn *Connection,
+	p *Profile, returnPath string, err error) {
+	if err == nil {
+		err = s.checkEmail(r.Context(), conn, p)
+	}
+	s.record(r.Context(), conn, p, err)
+	if err != nil {
+		s.cfg.Logger.InfoContext(r.Context(), "sso: login failed", "connection", connID(conn),
+			"reason", ReasonOf(err), "error", err)
+		s.fail(w, r, err)
+		return
+	}
+	s.cfg.OnSuccess(w, r, p, returnPath)
+}
+
+func connID(c *Connection) string {
+	if c == nil {
+		return ""
+	}
+	return c.ID
+}
+
+func (s *Service) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if ReasonOf(err) == "" {
+		err = &LoginError{Reason: ReasonConfiguration, Detail: err.Error(), Err: err}
+	}
+	if s.cfg.OnFailure != nil {
+		s.cfg.OnFailure(w, r, err)
+		return
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Error(w, "Sign-in failed. Ask your administrator to check the single sign-on settings.",
+		http.StatusForbidden)
+}
+
+func (s *Service) checkEmail(ctx context.Context, conn *Connection, p *Profile) error {
+	if s.cfg.AllowEmail == nil {
+		return nil
+	}
+	if p.Email == "" {
+		return fail(ReasonDomain, "the profile has no email to check against verified domains")
+	}
+	ok, err := s.cfg.AllowEmail(ctx, conn.OrganizationID, p.Email)
+	if err != nil {
+		return &LoginError{Reason: ReasonDomain, Detail: "checking the email domain failed", Err: err}
+	}
+	if !ok {
+		return fail(ReasonDomain, "%q is not in a verified domain of the organization", p.Email)
+	}
+	return nil
+}
+
+func (s *Service) record(ctx context.Context, conn *Connection, p *Profile, err error) {
+	if conn == nil {
+		return
+	}
+	a := &Attempt{ID: newAttemptID(s.now()), OrganizationID: conn.OrganizationID,
+		ConnectionID: conn.ID, Time: s.now()}
+	if p != nil {
+		a.Subject = p.Subject
+	}
+	var le *LoginError
+	if errors.As(err, &le) {
+		a.Reason, a.Detail = le.Reason, le.Detail
+	} else if err != nil {
+		a.Reason, a.Detail = ReasonConfiguration, err.Error()
+	}
+	if rerr := s.cfg.Store.RecordAttempt(ctx, a); rerr != nil {
+		s.cfg.Logger.WarnContext(ctx, "sso: recording login attempt", "error", rerr)
+	}
+}
