@@ -1,0 +1,277 @@
+package secrets
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// MemoryStore is a [Store] in process memory, for tests and prototypes.
+// It is safe for concurrent use; its data is lost when the process ends,
+// and it is not shared between instances of a host.
+type MemoryStore struct {
+	mu      sync.RWMutex
+	secrets map[secretKey]*memSecret
+	order   []secretKey // sorted; rebuilt when dirty
+	dirty   bool
+	keys    map[string]APIKey // by ID
+	byHash  map[string]string // hash -> ID
+	events  []Event
+}
+
+type secretKey struct{ org, name string }
+
+func (k secretKey) compare(o secretKey) int {
+	return cmp.Or(cmp.Compare(k.org, o.org), cmp.Compare(k.name, o.name))
+}
+
+type memSecret struct {
+	rec      Secret
+	versions map[int]SealedVersion
+}
+
+var _ Store = (*MemoryStore)(nil)
+
+// NewMemoryStore returns an empty MemoryStore.
+func NewMemoryStore() *MemoryStore {
+	return &MemoryStore{secrets: map[secretKey]*memSecret{}, keys: map[string]APIKey{},
+		byHash: map[string]string{}}
+}
+
+func cloneSecret(s Secret) Secret {
+	s.Metadata.Labels = maps.Clone(s.Metadata.Labels)
+	return s
+}
+
+func cloneVersion(v SealedVersion) SealedVersion {
+	v.WrappedKey = slices.Clone(v.WrappedKey)
+	v.Ciphertext = slices.Clone(v.Ciphertext)
+	return v
+}
+
+func (m *MemoryStore) appendLocked(ev Event) {
+	ev.Cursor = strconv.Itoa(len(m.events) + 1)
+	m.events = append(m.events, ev)
+}
+
+// PutVersion implements [Store].
+func (m *MemoryStore) PutVersion(_ context.Context, s Secret, v SealedVersion, keep int, ev Event) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := secretKey{s.OrganizationID, s.Name}
+	cur, ok := m.secrets[k]
+	switch {
+	case !ok && v.Version != 1, ok && v.Version != cur.rec.LatestVersion+1:
+		return ErrVersionConflict
+	case ok && !cur.rec.DeletedAt.IsZero():
+		return ErrDeleted
+	case !ok:
+		cur = &memSecret{versions: map[int]SealedVersion{}}
+		m.secrets[k] = cur
+		m.dirty = true
+	}
+	s.LatestVersion = v.Version
+	cur.rec = cloneSecret(s)
+	cur.versions[v.Version] = cloneVersion(v)
+	if keep > 0 {
+		for n := range cur.versions {
+			if n <= v.Version-keep {
+				delete(cur.versions, n)
+			}
+		}
+	}
+	m.appendLocked(ev)
+	return nil
+}
+
+// Secret implements [Store].
+func (m *MemoryStore) Secret(_ context.Context, org, name string) (Secret, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	cur, ok := m.secrets[secretKey{org, name}]
+	if !ok {
+		return Secret{}, ErrNotFound
+	}
+	return cloneSecret(cur.rec), nil
+}
+
+// Version implements [Store].
+func (m *MemoryStore) Version(_ context.Context, org, name string, version int) (SealedVersion, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	cur, ok := m.secrets[secretKey{org, name}]
+	if !ok {
+		return SealedVersion{}, ErrNotFound
+	}
+	if !cur.rec.DeletedAt.IsZero() {
+		return SealedVersion{}, ErrDeleted
+	}
+	if version == 0 {
+		version = cur.rec.LatestVersion
+	}
+	v, ok := cur.versions[version]
+	if !ok {
+		return SealedVersion{}, ErrNotFound
+	}
+	return cloneVersion(v), nil
+}
+
+// ListVersions implements [Store].
+func (m *MemoryStore) ListVersions(_ context.Context, org, name string) ([]int, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	cur, ok := m.secrets[secretKey{org, name}]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return slices.Sorted(maps.Keys(cur.versions)), nil
+}
+
+// sortedLocked returns the secrets' keys in order, rebuilding the index
+// after creations and removals. The caller holds the write lock.
+func (m *MemoryStore) sortedLocked() []secretKey {
+	if m.dirty {
+		m.order = slices.SortedFunc(maps.Keys(m.secrets), secretKey.compare)
+		m.dirty = false
+	}
+	return m.order
+}
+
+// ListSecrets implements [Store].
+func (m *MemoryStore) ListSecrets(_ context.Context, org string, opts ListOptions) ([]Secret, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	order := m.sortedLocked()
+	i, _ := slices.BinarySearchFunc(order, secretKey{org, opts.After}, secretKey.compare)
+	var out []Secret
+	for ; i < len(order) && order[i].org == org && len(out) < max(opts.Limit, 1); i++ {
+		cur := m.secrets[order[i]]
+		if cur.rec.Name <= opts.After || !opts.IncludeDeleted && !cur.rec.DeletedAt.IsZero() {
+			continue
+		}
+		out = append(out, cloneSecret(cur.rec))
+	}
+	return out, nil
+}
+
+// SetDeleted implements [Store].
+func (m *MemoryStore) SetDeleted(_ context.Context, org, name string, at time.Time, ev Event) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur, ok := m.secrets[secretKey{org, name}]
+	if !ok || cur.rec.DeletedAt.IsZero() == at.IsZero() {
+		return ErrNotFound
+	}
+	cur.rec.DeletedAt = at
+	m.appendLocked(ev)
+	return nil
+}
+
+// DestroySecret implements [Store].
+func (m *MemoryStore) DestroySecret(_ context.Context, org, name string, ev Event) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := secretKey{org, name}
+	if _, ok := m.secrets[k]; !ok {
+		return ErrNotFound
+	}
+	delete(m.secrets, k)
+	m.dirty = true
+	m.appendLocked(ev)
+	return nil
+}
+
+// DeletedBefore implements [Store].
+func (m *MemoryStore) DeletedBefore(_ context.Context, t time.Time, limit int) ([]VersionRef, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	var found []*memSecret
+	for _, cur := range m.secrets {
+		if d := cur.rec.DeletedAt; !d.IsZero() && d.Before(t) {
+			found = append(found, cur)
+		}
+	}
+	slices.SortFunc(found, func(a, b *memSecret) int { return a.rec.DeletedAt.Compare(b.rec.DeletedAt) })
+	out := make([]VersionRef, 0, min(len(found), limit))
+	for _, cur := range found[:min(len(found), max(limit, 1))] {
+		out = append(out, VersionRef{OrganizationID: cur.rec.OrganizationID, Name: cur.rec.Name})
+	}
+	return out, nil
+}
+
+// VersionsNotUnder implements [Store].
+func (m *MemoryStore) VersionsNotUnder(_ context.Context, keyID string, after VersionRef, limit int) ([]SealedVersion, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	order := m.sortedLocked()
+	start := secretKey{after.OrganizationID, after.Name}
+	i, _ := slices.BinarySearchFunc(order, start, secretKey.compare)
+	var out []SealedVersion
+	for ; i < len(order) && len(out) < max(limit, 1); i++ {
+		cur := m.secrets[order[i]]
+		for _, n := range slices.Sorted(maps.Keys(cur.versions)) {
+			v := cur.versions[n]
+			if order[i] == start && n <= after.Version || v.KeyID == keyID {
+				continue
+			}
+			if len(out) < max(limit, 1) {
+				out = append(out, cloneVersion(v))
+			}
+		}
+	}
+	return out, nil
+}
+
+// Rewrap implements [Store].
+func (m *MemoryStore) Rewrap(_ context.Context, ref VersionRef, oldKeyID, newKeyID string,
+	wrapped []byte, ev Event) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur, ok := m.secrets[secretKey{ref.OrganizationID, ref.Name}]
+	if !ok {
+		return ErrNotFound
+	}
+	v, ok := cur.versions[ref.Version]
+	switch {
+	case !ok:
+		return ErrNotFound
+	case v.KeyID != oldKeyID:
+		return ErrVersionConflict
+	}
+	v.KeyID, v.WrappedKey = newKeyID, slices.Clone(wrapped)
+	cur.versions[ref.Version] = v
+	m.appendLocked(ev)
+	return nil
+}
+
+// AppendEvent implements [Store].
+func (m *MemoryStore) AppendEvent(_ context.Context, ev Event) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.appendLocked(ev)
+	return nil
+}
+
+// Events implements [Store].
+func (m *MemoryStore) Events(_ context.Context, after string, limit int) ([]Event, error) {
+	start := 0
+	if after != "" {
+		n, err := strconv.Atoi(after)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("secrets: malformed event cursor")
+		}
+		start = n
+	}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if start >= len(m.events) {
+		return nil, nil
+	}
+	end := min(len(m.events), start+max(limit, 1))
+	return slices.Clone(m.events[start:end]), nil
+}

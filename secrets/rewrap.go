@@ -1,0 +1,120 @@
+package secrets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/gatehouse/gatehouse/internal/httpjson"
+)
+
+// DefaultRewrapBatch is the batch size of [Service.Rewrap].
+const DefaultRewrapBatch = 500
+
+// RewrapOptions controls a [Service.Rewrap] run.
+type RewrapOptions struct {
+	// Cursor resumes a run where an earlier one stopped; "" starts at the
+	// beginning. Any run may also simply start again: versions already
+	// under the current key are skipped.
+	Cursor string
+	// BatchSize is how many versions are read and rewrapped per step;
+	// zero means [DefaultRewrapBatch].
+	BatchSize int
+	// Progress, when set, is called after every batch.
+	Progress func(RewrapProgress)
+}
+
+// RewrapProgress reports how far a rewrap has come.
+type RewrapProgress struct {
+	// KeyID is the key-encryption key data keys are moved to.
+	KeyID string
+	// Rewrapped counts the versions moved in this run.
+	Rewrapped int
+	// Failed counts versions whose data key could not be unwrapped (its
+	// key is gone from the provider, or it was altered); they are
+	// skipped, logged, and left as they are.
+	Failed int
+	// Cursor resumes the run after the last version handled.
+	Cursor string
+	// Done is true when no version is left under an older key.
+	Done bool
+}
+
+// Rewrap re-encrypts the data key of every stored version, across all
+// organizations, under the provider's current key-encryption key, in
+// batches, so that older keys can be retired. It never decrypts a value:
+// each data key is unwrapped, wrapped again and forgotten. Each version
+// moved records a rewrapped event in the same transaction.
+//
+// A run stopped by its context (or a crash) loses nothing: pass the last
+// progress's Cursor to resume, or start over. Versions written meanwhile
+// are already under the current key.
+func (s *Service) Rewrap(ctx context.Context, opts RewrapOptions) (RewrapProgress, error) {
+	ctx = WithActor(ctx, Actor{Type: "system", ID: "rewrap"})
+	var p RewrapProgress
+	var err error
+	if p.KeyID, err = s.keys.CurrentKeyID(ctx); err != nil {
+		return p, fmt.Errorf("secrets: rewrapping: finding the current key: %w", err)
+	}
+	var after VersionRef
+	if err := httpjson.DecodeCursor(opts.Cursor, &after); err != nil {
+		return p, fmt.Errorf("secrets: rewrapping: malformed cursor")
+	}
+	p.Cursor = opts.Cursor
+	for !p.Done {
+		if err := ctx.Err(); err != nil {
+			return p, fmt.Errorf("secrets: rewrapping stopped: %w", err)
+		}
+		if after, err = s.rewrapBatch(ctx, &p, after, cmpOr(opts.BatchSize, DefaultRewrapBatch)); err != nil {
+			return p, err
+		}
+		if opts.Progress != nil {
+			opts.Progress(p)
+		}
+	}
+	return p, nil
+}
+
+func (s *Service) rewrapBatch(ctx context.Context, p *RewrapProgress, after VersionRef, size int) (VersionRef, error) {
+	batch, err := s.store.VersionsNotUnder(ctx, p.KeyID, after, size)
+	if err != nil {
+		return after, fmt.Errorf("secrets: rewrapping: reading a batch: %w", err)
+	}
+	p.Done = len(batch) < size
+	for _, v := range batch {
+		if err := s.rewrapOne(ctx, p.KeyID, v); err != nil {
+			if ctx.Err() != nil {
+				return after, fmt.Errorf("secrets: rewrapping stopped: %w", ctx.Err())
+			}
+			p.Failed++
+			s.log.ErrorContext(ctx, "secrets: rewrapping a data key", "organization", v.OrganizationID,
+				"secret", v.Name, "version", v.Version, "key", v.KeyID, "err", err)
+		} else {
+			p.Rewrapped++
+		}
+		after = VersionRef{v.OrganizationID, v.Name, v.Version}
+		p.Cursor = httpjson.EncodeCursor(after)
+	}
+	return after, nil
+}
+
+func (s *Service) rewrapOne(ctx context.Context, keyID string, v SealedVersion) error {
+	ad := versionAD(v.OrganizationID, v.Name, v.Version)
+	dk, err := s.keys.Unwrap(ctx, v.KeyID, v.WrappedKey, ad)
+	if err != nil {
+		return err
+	}
+	defer clear(dk)
+	wrapped, err := s.keys.Wrap(ctx, keyID, dk, ad)
+	if err != nil {
+		return err
+	}
+	ref := VersionRef{v.OrganizationID, v.Name, v.Version}
+	ev := s.event(ctx, EventSecretRewrapped, v.OrganizationID,
+		EventData{Secret: v.Name, Version: v.Version, KeyID: keyID})
+	err = s.store.Rewrap(ctx, ref, v.KeyID, keyID, wrapped, ev)
+	if errors.Is(err, ErrVersionConflict) || errors.Is(err, ErrNotFound) {
+		return nil // rewrapped or removed meanwhile: nothing left to do
+	}
+	return err
+}

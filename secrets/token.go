@@ -1,0 +1,126 @@
+package secrets
+
+import (
+	"crypto/rand"
+	"fmt"
+	"hash/crc32"
+)
+
+// An API key token reads PREFIX_RANDOMCHECK: the host's prefix, an
+// underscore, tokenRandomLen characters of base62 drawn uniformly at
+// random (about 190 bits) and tokenCheckLen characters of base62 holding
+// the CRC-32 of everything before them. The fixed shape lets secret
+// scanners match tokens with a regular expression and lets [Service]
+// reject a mistyped or made-up string without a store lookup. The
+// checksum is not a secret and proves nothing about who made a token;
+// only the stored hash does.
+const (
+	tokenRandomLen = 32
+	tokenCheckLen  = 6
+	maxPrefixLen   = 16
+)
+
+const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+// tokenFormat makes and checks tokens with one prefix.
+type tokenFormat struct {
+	prefix string // including the underscore
+}
+
+func newTokenFormat(prefix string) (tokenFormat, error) {
+	ok := len(prefix) >= 2 && len(prefix) <= maxPrefixLen && prefix[0] >= 'a' && prefix[0] <= 'z'
+	for i := 0; ok && i < len(prefix); i++ {
+		c := prefix[i]
+		ok = c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+	}
+	if !ok {
+		return tokenFormat{}, fmt.Errorf("secrets: API key prefix %q: want 2 to %d lowercase "+
+			"letters or digits, starting with a letter", prefix, maxPrefixLen)
+	}
+	return tokenFormat{prefix: prefix + "_"}, nil
+}
+
+// length is the length of every token of this format.
+func (f tokenFormat) length() int { return len(f.prefix) + tokenRandomLen + tokenCheckLen }
+
+// generate returns a new random token.
+func (f tokenFormat) generate() string {
+	b := make([]byte, 0, f.length())
+	b = append(b, f.prefix...)
+	var pool [64]byte
+	for len(b) < len(f.prefix)+tokenRandomLen {
+		_, _ = rand.Read(pool[:])
+		for _, c := range pool {
+			// 248 = 4*62: rejecting the top 8 byte values keeps every
+			// character equally likely.
+			if c < 248 && len(b) < len(f.prefix)+tokenRandomLen {
+				b = append(b, base62[c%62])
+			}
+		}
+	}
+	return string(appendCheck(b, crcString(string(b))))
+}
+
+// appendCheck appends sum as tokenCheckLen base62 digits, most
+// significant first (62^6 > 2^32).
+func appendCheck(b []byte, sum uint32) []byte {
+	var d [tokenCheckLen]byte
+	for i := tokenCheckLen - 1; i >= 0; i-- {
+		d[i] = base62[sum%62]
+		sum /= 62
+	}
+	return append(b, d[:]...)
+}
+
+// valid reports whether tok has this format's prefix, length, alphabet
+// and a correct checksum. It does no allocation and reads no store.
+func (f tokenFormat) valid(tok string) bool {
+	if len(tok) != f.length() || tok[:len(f.prefix)] != f.prefix {
+		return false
+	}
+	body := len(tok) - tokenCheckLen
+	for i := len(f.prefix); i < body; i++ {
+		if base62Value(tok[i]) < 0 {
+			return false
+		}
+	}
+	var sum uint64
+	for i := body; i < len(tok); i++ {
+		v := base62Value(tok[i])
+		if v < 0 {
+			return false
+		}
+		sum = sum*62 + uint64(v)
+	}
+	return sum == uint64(crcString(tok[:body]))
+}
+
+func base62Value(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'A' && c <= 'Z':
+		return int(c-'A') + 10
+	case c >= 'a' && c <= 'z':
+		return int(c-'a') + 36
+	}
+	return -1
+}
+
+// hint is what a listing shows of a token: the prefix and the last four
+// characters, enough for a person to tell keys apart.
+func (f tokenFormat) hint(tok string) string {
+	return f.prefix + "..." + tok[len(tok)-4:]
+}
+
+var crcTable = crc32.MakeTable(crc32.IEEE)
+
+// crcString is crc32.ChecksumIEEE over a string, without converting it to
+// a byte slice (which would allocate on the verification path).
+func crcString(s string) uint32 {
+	crc := ^uint32(0)
+	for i := 0; i < len(s); i++ {
+		crc = crcTable[byte(crc)^s[i]] ^ crc>>8
+	}
+	return ^crc
+}
