@@ -1,0 +1,91 @@
+// Command auditverify checks an export of a Gatehouse audit log, without
+// the application that wrote it: that the signed checkpoint verifies with
+// the given public key, that the events hash to its root, and, when a
+// checkpoint kept from earlier is given, that the log was neither
+// rewritten nor truncated behind it.
+//
+// Usage:
+//
+//	auditverify -key 'gatehouse-audit+1a2b3c4d+AcB...' [-kept kept.note] export.jsonl
+//
+// The key is the verifier key that the host publishes (the -key value may
+// also be @file to read it from a file). The export is read from the file
+// named, or from standard input when it is "-". The command prints what
+// it found and exits 0 when the export verified, 1 when it found
+// problems, and 2 when it could not run.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/audit"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("auditverify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	key := fs.String("key", "", "verifier key of the log (name+hash+key), or @file")
+	kept := fs.String("kept", "", "file holding a signed checkpoint kept from earlier")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *key == "" || fs.NArg() != 1 {
+		fmt.Fprintln(stderr, "usage: auditverify -key KEY [-kept FILE] EXPORT (or - for standard input)")
+		return 2
+	}
+	rep, err := verify(*key, *kept, fs.Arg(0), stdin)
+	if err != nil {
+		fmt.Fprintln(stderr, "auditverify:", err)
+		return 2
+	}
+	if err := rep.WriteText(stdout); err != nil {
+		fmt.Fprintln(stderr, "auditverify:", err)
+		return 2
+	}
+	if !rep.OK() {
+		return 1
+	}
+	return 0
+}
+
+func verify(key, keptPath, exportPath string, stdin io.Reader) (*audit.Report, error) {
+	if file, ok := strings.CutPrefix(key, "@"); ok {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		key = string(b)
+	}
+	v, err := audit.NewVerifier(key)
+	if err != nil {
+		return nil, err
+	}
+	var kept []byte
+	if keptPath != "" {
+		if kept, err = os.ReadFile(keptPath); err != nil {
+			return nil, err
+		}
+		if len(kept) == 0 {
+			return nil, errors.New("the kept checkpoint file is empty")
+		}
+	}
+	in := stdin
+	if exportPath != "-" {
+		f, err := os.Open(exportPath)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		in = f
+	}
+	return audit.Verify(in, v, kept)
+}

@@ -1,0 +1,336 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/transparency-dev/merkle/compact"
+	"golang.org/x/mod/sumdb/note"
+)
+
+// ProblemKind classifies what [Verify] found wrong with an export.
+type ProblemKind string
+
+// The kinds of problem that [Verify] reports.
+const (
+	// BadCheckpoint: a checkpoint is malformed, of another log, or its
+	// signature does not verify with the key given.
+	BadCheckpoint ProblemKind = "bad_checkpoint"
+	// Malformed: a line is not what an export holds.
+	Malformed ProblemKind = "malformed"
+	// Modified: the events do not hash to the signed root although none is
+	// missing, extra or out of place: an event's content was changed.
+	Modified ProblemKind = "modified"
+	// Missing: events are absent, deleted from the export or the log.
+	Missing ProblemKind = "missing"
+	// Inserted: there are events the signed tree does not hold.
+	Inserted ProblemKind = "inserted"
+	// Reordered: events are out of their order in the log.
+	Reordered ProblemKind = "reordered"
+	// Truncated: the log is shorter than a checkpoint the customer kept.
+	Truncated ProblemKind = "truncated"
+	// Forked: the events covered by the kept checkpoint are not those it
+	// signed: the log was rewritten behind it.
+	Forked ProblemKind = "forked"
+	// Unverifiable: the kept checkpoint could not be compared, because
+	// it predates the export's first event and no proof was included.
+	Unverifiable ProblemKind = "unverifiable"
+)
+
+// Problem is one finding of [Verify].
+type Problem struct {
+	Kind    ProblemKind
+	Line    int // line of the export, from 1; 0 when about the whole export
+	Message string
+}
+
+// String returns the problem as one line.
+func (p Problem) String() string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s (line %d): %s", p.Kind, p.Line, p.Message)
+	}
+	return fmt.Sprintf("%s: %s", p.Kind, p.Message)
+}
+
+// Report is what [Verify] found.
+type Report struct {
+	Organization string
+	Checkpoint   Checkpoint  // the export's, when its signature verified
+	Kept         *Checkpoint // the customer's, when one was given and verified
+	Start        uint64      // index of the first event exported
+	Events       uint64      // event lines read
+	Problems     []Problem
+}
+
+// OK reports whether the export verified with no problem.
+func (r *Report) OK() bool { return len(r.Problems) == 0 }
+
+// maxLine bounds a line of an export.
+const maxLine = 1 << 20
+
+// maxProblems bounds the problems reported line by line; the summary
+// problems at the end are always reported.
+const maxProblems = 20
+
+// Verify reads a JSON Lines export made by [Service.Export] and checks it
+// against the signing key v and, when kept is not empty, a signed
+// checkpoint that the customer kept from earlier. It returns an error
+// only when it cannot read r; what is wrong with the export is in the
+// Report. Memory does not grow with the export.
+func Verify(r io.Reader, v note.Verifier, kept []byte) (*Report, error) {
+	vr := &verifier{rep: &Report{}, in: bufio.NewReaderSize(r, maxLine)}
+	hdr, err := vr.header(v)
+	if err != nil || hdr == nil {
+		return vr.rep, err
+	}
+	if len(kept) > 0 {
+		vr.keep(kept, v, hdr)
+	}
+	if err := vr.events(); err != nil {
+		return vr.rep, err
+	}
+	vr.finish()
+	return vr.rep, nil
+}
+
+type verifier struct {
+	rep      *Report
+	in       *bufio.Reader
+	line     int
+	rng      *compact.Range
+	orgField []byte // `,"org":"<org>",` as the canonical encoding has it
+	keptAt   uint64 // the tree size at which to compare with Kept, or 0
+	next     uint64 // the index the next line should hold
+	outOf    bool   // some line was out of order
+	lined    int    // problems reported line by line
+}
+
+func (vr *verifier) problem(kind ProblemKind, line int, format string, args ...any) {
+	if line > 0 {
+		if vr.lined >= maxProblems {
+			return
+		}
+		vr.lined++
+	}
+	vr.rep.Problems = append(vr.rep.Problems, Problem{Kind: kind, Line: line, Message: fmt.Sprintf(format, args...)})
+}
+
+// readLine returns the next line without its newline, or nil at the end.
+func (vr *verifier) readLine() ([]byte, error) {
+	line, err := vr.in.ReadSlice('\n')
+	if errors.Is(err, bufio.ErrBufferFull) {
+		return nil, fmt.Errorf("audit: line %d is longer than %d bytes", vr.line+1, maxLine)
+	}
+	if err != nil && (err != io.EOF || len(line) == 0) {
+		if err == io.EOF {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("audit: reading export: %w", err)
+	}
+	vr.line++
+	return bytes.TrimSuffix(line, []byte("\n")), nil
+}
+
+// header reads and checks the first line; a nil header means the export
+// cannot be checked further and the report says why.
+func (vr *verifier) header(v note.Verifier) (*ExportHeader, error) {
+	line, err := vr.readLine()
+	if err != nil || line == nil {
+		if err == nil {
+			vr.problem(Malformed, 0, "the export is empty")
+		}
+		return nil, err
+	}
+	var hdr ExportHeader
+	if err := json.Unmarshal(line, &hdr); err != nil || hdr.Format != ExportFormat {
+		vr.problem(Malformed, 1, "the first line is not a %s header", ExportFormat)
+		return nil, nil
+	}
+	vr.rep.Organization, vr.rep.Start = hdr.Organization, hdr.Start
+	cp, err := ParseCheckpoint([]byte(hdr.Checkpoint), v)
+	if err != nil {
+		vr.problem(BadCheckpoint, 1, "the export's checkpoint: %v", err)
+		return nil, nil
+	}
+	vr.rep.Checkpoint = cp
+	if !originOf(cp.Origin, hdr.Organization) {
+		vr.problem(BadCheckpoint, 1, "the checkpoint is of log %q, not of organization %q", cp.Origin, hdr.Organization)
+		return nil, nil
+	}
+	if vr.rng, err = factory.NewRange(0, hdr.Start, hdr.Left); err != nil || hdr.Start > cp.Size {
+		vr.problem(Malformed, 1, "the hashes of the events before %d do not fit: %v", hdr.Start, err)
+		return nil, nil
+	}
+	org, _ := json.Marshal(hdr.Organization)
+	vr.orgField = append(append([]byte(`,"org":`), org...), ',')
+	vr.next = hdr.Start
+	return &hdr, nil
+}
+
+func originOf(origin, org string) bool {
+	return len(origin) > len(org) && origin[len(origin)-len(org)-1:] == "/"+org
+}
+
+// keep checks the customer's checkpoint against the export's, and
+// arranges for the events to be compared with it when they cover it.
+func (vr *verifier) keep(msg []byte, v note.Verifier, hdr *ExportHeader) {
+	kc, err := ParseCheckpoint(msg, v)
+	cp := vr.rep.Checkpoint
+	switch {
+	case err != nil:
+		vr.problem(BadCheckpoint, 0, "the kept checkpoint: %v", err)
+		return
+	case kc.Origin != cp.Origin:
+		vr.problem(BadCheckpoint, 0, "the kept checkpoint is of log %q, the export of %q", kc.Origin, cp.Origin)
+		return
+	}
+	vr.rep.Kept = &kc
+	switch {
+	case kc.Size > cp.Size:
+		vr.problem(Truncated, 0, "the kept checkpoint covers %d events but the log now has %d: "+
+			"%d were removed from its end", kc.Size, cp.Size, kc.Size-cp.Size)
+	case kc.Size == cp.Size && !sameRoot(kc.Root, cp.Root):
+		vr.problem(Forked, 0, "the kept checkpoint and the export's sign different trees of %d events", kc.Size)
+	case kc.Size >= hdr.Start && kc.Size > 0:
+		vr.keptAt = kc.Size
+		if kc.Size == hdr.Start {
+			vr.compareKept()
+		}
+	case hdr.Consistency != nil && hdr.Consistency.Size == kc.Size:
+		if err := VerifyConsistency(kc, cp, hdr.Consistency.Proof); err != nil {
+			vr.problem(Forked, 0, "the log does not extend the kept checkpoint of %d events: %v", kc.Size, err)
+		}
+	case kc.Size > 0:
+		vr.problem(Unverifiable, 0, "the kept checkpoint covers %d events, which retention removed "+
+			"from the export (it starts at %d); export again with consistency_from=%d", kc.Size, hdr.Start, kc.Size)
+	}
+}
+
+func (vr *verifier) compareKept() {
+	root, err := vr.rng.GetRootHash(nil)
+	if err != nil || !sameRoot(root, vr.rep.Kept.Root) {
+		vr.problem(Forked, 0, "the first %d events are not those the kept checkpoint signed: "+
+			"the log was changed behind it", vr.rep.Kept.Size)
+	}
+	vr.keptAt = 0
+}
+
+// events hashes every event line into the range and notes lines out of
+// place.
+func (vr *verifier) events() error {
+	for {
+		line, err := vr.readLine()
+		if err != nil || line == nil {
+			return err
+		}
+		index, data, ok := parseExportLine(line)
+		if !ok {
+			vr.problem(Malformed, vr.line, "not an event line")
+			continue
+		}
+		vr.rep.Events++
+		vr.place(index)
+		if !bytes.Contains(data[:min(len(data), 512)], vr.orgField) {
+			vr.problem(Inserted, vr.line, "event %d is not of organization %s", index, vr.rep.Organization)
+		}
+		if err := vr.rng.Append(LeafHash(data), nil); err != nil {
+			return fmt.Errorf("audit: hashing: %w", err)
+		}
+		if vr.keptAt != 0 && vr.rng.End() == vr.keptAt {
+			vr.compareKept()
+		}
+	}
+}
+
+// place compares a line's index with the one expected.
+func (vr *verifier) place(index uint64) {
+	switch {
+	case index > vr.next:
+		vr.problem(Missing, vr.line, "events %d to %d are missing", vr.next, index-1)
+	case index < vr.next:
+		vr.outOf = true
+		vr.problem(Reordered, vr.line, "event %d comes after event %d", index, vr.next-1)
+	}
+	vr.next = index + 1
+}
+
+func (vr *verifier) finish() {
+	cp, got := vr.rep.Checkpoint, vr.rng.End()
+	if vr.keptAt != 0 {
+		vr.problem(Truncated, 0, "the export ends at %d events, before the kept checkpoint's %d", got, vr.keptAt)
+	}
+	switch {
+	case got < cp.Size:
+		vr.problem(Missing, 0, "the export holds %d events fewer than its checkpoint's %d", cp.Size-got, cp.Size)
+		return
+	case got > cp.Size:
+		vr.problem(Inserted, 0, "the export holds %d events more than its checkpoint's %d", got-cp.Size, cp.Size)
+		return
+	}
+	root, err := vr.rng.GetRootHash(nil)
+	if cp.Size == 0 {
+		root, err = hasher.EmptyRoot(), nil
+	}
+	if err == nil && sameRoot(root, cp.Root) {
+		return
+	}
+	if vr.outOf {
+		vr.problem(Reordered, 0, "the events do not hash to the signed root: they are out of order")
+		return
+	}
+	vr.problem(Modified, 0, "the events do not hash to the signed root of %d events: "+
+		"the content of one or more was changed", cp.Size)
+}
+
+// parseExportLine splits {"index":N,"event":{...}} as Export writes it,
+// falling back to a JSON decoder for lines written otherwise.
+func parseExportLine(line []byte) (uint64, []byte, bool) {
+	if rest, ok := bytes.CutPrefix(line, []byte(`{"index":`)); ok {
+		n := 0
+		for n < len(rest) && n < 20 && rest[n] >= '0' && rest[n] <= '9' {
+			n++
+		}
+		index, err := strconv.ParseUint(string(rest[:n]), 10, 64)
+		ev, ok := bytes.CutPrefix(rest[n:], []byte(`,"event":`))
+		if ev, ok2 := bytes.CutSuffix(ev, []byte("}")); err == nil && ok && ok2 && len(ev) > 0 && ev[0] == '{' {
+			return index, ev, true
+		}
+	}
+	var l struct {
+		Index *uint64         `json:"index"`
+		Event json.RawMessage `json:"event"`
+	}
+	if json.Unmarshal(line, &l) != nil || l.Index == nil || len(l.Event) == 0 || l.Event[0] != '{' {
+		return 0, nil, false
+	}
+	return *l.Index, l.Event, true
+}
+
+// WriteText writes the report for people, ending with a verdict line.
+func (r *Report) WriteText(w io.Writer) error {
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "organization: %s\n", r.Organization)
+	if r.Checkpoint.Origin != "" {
+		fmt.Fprintf(&b, "checkpoint:   %s, %d events, root %s, signed %s\n", r.Checkpoint.Origin,
+			r.Checkpoint.Size, encodeHash(r.Checkpoint.Root), r.Checkpoint.Time.Format("2006-01-02T15:04:05Z"))
+	}
+	if r.Kept != nil {
+		fmt.Fprintf(&b, "kept:         %d events, root %s\n", r.Kept.Size, encodeHash(r.Kept.Root))
+	}
+	fmt.Fprintf(&b, "events:       %d read, from index %d\n", r.Events, r.Start)
+	for _, p := range r.Problems {
+		fmt.Fprintf(&b, "PROBLEM %s\n", p)
+	}
+	if r.OK() {
+		b.WriteString("VERIFIED: the export is the complete signed log\n")
+	} else {
+		fmt.Fprintf(&b, "FAILED: %d problems\n", len(r.Problems))
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
