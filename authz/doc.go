@@ -1,0 +1,68 @@
+// Package authz is an embeddable relationship-based authorization engine
+// in the manner of Google's Zanzibar, with the semantics of OpenFGA: a
+// host asks "may this user, in this organization, through this
+// relationship, do this to this object?" and gets the answer in process,
+// without another service.
+//
+// # Models
+//
+// A [Model] is written in the OpenFGA modeling language, schema 1.1
+// ([ParseDSL]), in OpenFGA's JSON form ([Model.UnmarshalJSON]), or in Go
+// with [Type], [Define], [Direct], [Computed], [From], [Union],
+// [Intersection] and [Exclusion]. Types define relations; a relation is
+// granted directly by tuples to users of the listed types ("user"), to
+// every user of a type ("user:*") or to a userset ("group#member"), and
+// is composed from other relations of the object ("owner"), from a
+// relation of related objects ("viewer from parent"), and with "or",
+// "and" and "but not". A directly related type may carry a condition, a
+// CEL expression over typed parameters ([Condition]).
+//
+// [Model.Validate] refuses models that name unknown types, relations or
+// conditions, tuplesets that are not plain direct relations, relations
+// that can only be reached through a cycle, and conditions that do not
+// compile to a bool; errors name the line ([SyntaxError]) or the type and
+// relation ([ModelError]). Each organization keeps any number of model
+// versions; they never change once written, and a request names one or
+// takes the latest.
+//
+// The DSL parser is our own, small, and tested against the output of
+// OpenFGA's transformer (github.com/openfga/language) on a corpus of
+// models in testdata, so that hosts need not take on its gRPC and ANTLR
+// dependencies.
+//
+// # Tuples and questions
+//
+// [Service.Write] applies a batch of tuple writes and deletes atomically,
+// after validating every tuple against the model. [Service.Check] answers
+// one question, with contextual tuples and a request context for
+// conditions; [Service.BatchCheck] answers several. [Service.Read] pages
+// through tuples with a filter and [Service.ReadChanges] through the
+// change log.
+//
+// Resolution is deny by default. It follows at most [DefaultMaxDepth]
+// nested steps (configurable) and then fails with [ErrResolutionDepth]
+// rather than answering; cycles in the data grant nothing and end. When a
+// condition that decides the answer lacks a parameter, the answer is an
+// error wrapping [ErrMissingParameter] that names it, not a silent deny.
+//
+// # Consistency
+//
+// The Service keeps no tuples of its own and caches only compiled model
+// versions, which never change. Every Check reads the Store, and Stores
+// are linearizable, so once Write returns, a Check on any instance that
+// shares the Store sees the change (read your writes).
+//
+// # Organizations
+//
+// Every call takes an organization ID, and the Store partitions models,
+// tuples and the change log by it; no request reads another
+// organization's tuples or models.
+//
+// # Writing a Store
+//
+// A [Store] keeps models, tuples and the change log per organization, and
+// must serve Lookup and Read by object and relation, and Read by user,
+// object type and relation, from an index. authztest.TestStore checks an
+// implementation; [NewMemoryStore] and package authzsql (SQLite and
+// PostgreSQL) pass it.
+package authz

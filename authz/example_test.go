@@ -1,0 +1,49 @@
+package authz_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gatehouse/gatehouse/authz"
+)
+
+func Example() {
+	ctx := context.Background()
+	s, err := authz.New(authz.Config{Store: authz.NewMemoryStore()})
+	if err != nil {
+		panic(err)
+	}
+	_, err = s.WriteModelDSL(ctx, "org_acme", `model
+  schema 1.1
+type user
+type group
+  relations
+    define member: [user, group#member]
+type folder
+  relations
+    define viewer: [user, group#member]
+type document
+  relations
+    define parent: [folder]
+    define viewer: [user] or viewer from parent
+`)
+	if err != nil {
+		panic(err)
+	}
+	err = s.Write(ctx, "org_acme", authz.WriteRequest{Writes: []authz.Tuple{
+		{Object: "group:eng", Relation: "member", User: "user:anne"},
+		{Object: "folder:specs", Relation: "viewer", User: "group:eng#member"},
+		{Object: "document:design", Relation: "parent", User: "folder:specs"},
+	}})
+	if err != nil {
+		panic(err)
+	}
+	for _, user := range []string{"user:anne", "user:bob"} {
+		ok, err := s.Check(ctx, "org_acme", authz.CheckRequest{
+			Object: "document:design", Relation: "viewer", User: user})
+		fmt.Println(user, ok, err)
+	}
+	// Output:
+	// user:anne true <nil>
+	// user:bob false <nil>
+}

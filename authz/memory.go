@@ -1,0 +1,369 @@
+package authz
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// MemoryStore is a [Store] that keeps everything in process memory,
+// indexed by object and relation (forward) and by user, object type and
+// relation (reverse). It is safe for concurrent use and linearizable; it
+// is meant for tests, prototypes and single-instance hosts, since its data
+// is lost with the process.
+type MemoryStore struct {
+	mu   sync.RWMutex
+	orgs map[string]*memOrg
+}
+
+type tupleKey struct{ object, relation, user string }
+
+type objRel struct{ object, relation string }
+
+type userObjRel struct{ user, objectType, relation string }
+
+type memOrg struct {
+	models  []StoredModel
+	tuples  map[tupleKey]Tuple
+	forward map[objRel]map[string]struct{}
+	reverse map[userObjRel]map[string]struct{}
+	changes []Change
+}
+
+// NewMemoryStore returns an empty [MemoryStore].
+func NewMemoryStore() *MemoryStore { return &MemoryStore{orgs: map[string]*memOrg{}} }
+
+func (s *MemoryStore) org(org string, create bool) *memOrg {
+	o := s.orgs[org]
+	if o == nil && create {
+		o = &memOrg{tuples: map[tupleKey]Tuple{}, forward: map[objRel]map[string]struct{}{},
+			reverse: map[userObjRel]map[string]struct{}{}}
+		s.orgs[org] = o
+	}
+	return o
+}
+
+// WriteModel implements [Store]. The model is copied.
+func (s *MemoryStore) WriteModel(ctx context.Context, org string, m StoredModel) error {
+	b, err := json.Marshal(m.Model)
+	if err != nil {
+		return fmt.Errorf("authz: encoding model: %w", err)
+	}
+	cp := new(Model)
+	if err := json.Unmarshal(b, cp); err != nil {
+		return err
+	}
+	m.Model = cp
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.org(org, true)
+	for _, old := range o.models {
+		if old.ID == m.ID {
+			return fmt.Errorf("authz: model %s exists already", m.ID)
+		}
+	}
+	o.models = append(o.models, m)
+	return nil
+}
+
+// Model implements [Store]. The returned Model is shared: callers must
+// not modify it.
+func (s *MemoryStore) Model(ctx context.Context, org, id string) (StoredModel, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o := s.org(org, false)
+	if o == nil || len(o.models) == 0 {
+		return StoredModel{}, ErrNotFound
+	}
+	if id == "" {
+		return o.models[len(o.models)-1], nil
+	}
+	for _, m := range o.models {
+		if m.ID == id {
+			return m, nil
+		}
+	}
+	return StoredModel{}, ErrNotFound
+}
+
+// Models implements [Store]. The cursor is the position in the list.
+func (s *MemoryStore) Models(ctx context.Context, org, cursor string, limit int) ([]StoredModel, string, error) {
+	start, err := decodeIndex(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o := s.org(org, false)
+	if o == nil {
+		return nil, "", nil
+	}
+	var out []StoredModel
+	for i := len(o.models) - 1 - start; i >= 0; i-- {
+		if limit > 0 && len(out) == limit {
+			return out, encodeIndex(start + len(out)), nil
+		}
+		out = append(out, o.models[i])
+	}
+	return out, "", nil
+}
+
+func encodeIndex(i int) string { return base64.RawURLEncoding.EncodeToString([]byte(strconv.Itoa(i))) }
+
+func decodeIndex(cursor string) (int, error) {
+	if cursor == "" {
+		return 0, nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	n, err2 := strconv.Atoi(string(b))
+	if err != nil || err2 != nil || n < 0 {
+		return 0, ErrInvalidCursor
+	}
+	return n, nil
+}
+
+// Write implements [Store].
+func (s *MemoryStore) Write(ctx context.Context, org string, b WriteBatch) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o := s.org(org, true)
+	for _, t := range b.Deletes {
+		if _, ok := o.tuples[keyOf(t)]; !ok && !b.IgnoreMissing {
+			return fmt.Errorf("deleting %s: %w", t, ErrMissing)
+		}
+	}
+	for _, t := range b.Writes {
+		if _, ok := o.tuples[keyOf(t)]; ok && !b.IgnoreDuplicates {
+			return fmt.Errorf("writing %s: %w", t, ErrDuplicate)
+		}
+	}
+	for _, t := range b.Deletes {
+		if o.remove(keyOf(t)) {
+			o.changes = append(o.changes, Change{Op: ChangeDelete, Tuple: t.Key(), Time: b.Time})
+		}
+	}
+	for _, t := range b.Writes {
+		if _, ok := o.tuples[keyOf(t)]; ok {
+			continue
+		}
+		t = cloneTuple(t)
+		o.add(t)
+		o.changes = append(o.changes, Change{Op: ChangeWrite, Tuple: t, Time: b.Time})
+	}
+	return nil
+}
+
+func keyOf(t Tuple) tupleKey { return tupleKey{t.Object, t.Relation, t.User} }
+
+func objectType(object string) string {
+	typ, _, _ := strings.Cut(object, ":")
+	return typ
+}
+
+func (o *memOrg) add(t Tuple) {
+	k := keyOf(t)
+	o.tuples[k] = t
+	f := objRel{t.Object, t.Relation}
+	if o.forward[f] == nil {
+		o.forward[f] = map[string]struct{}{}
+	}
+	o.forward[f][t.User] = struct{}{}
+	r := userObjRel{t.User, objectType(t.Object), t.Relation}
+	if o.reverse[r] == nil {
+		o.reverse[r] = map[string]struct{}{}
+	}
+	o.reverse[r][t.Object] = struct{}{}
+}
+
+func (o *memOrg) remove(k tupleKey) bool {
+	if _, ok := o.tuples[k]; !ok {
+		return false
+	}
+	delete(o.tuples, k)
+	f := objRel{k.object, k.relation}
+	if delete(o.forward[f], k.user); len(o.forward[f]) == 0 {
+		delete(o.forward, f)
+	}
+	r := userObjRel{k.user, objectType(k.object), k.relation}
+	if delete(o.reverse[r], k.object); len(o.reverse[r]) == 0 {
+		delete(o.reverse, r)
+	}
+	return true
+}
+
+// Lookup implements [Store].
+func (s *MemoryStore) Lookup(ctx context.Context, org, object, relation, user string) (Tuple, bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o := s.orgs[org]
+	if o == nil {
+		return Tuple{}, false, nil
+	}
+	t, ok := o.tuples[tupleKey{object, relation, user}]
+	if ok {
+		t = cloneTuple(t)
+	}
+	return t, ok, nil
+}
+
+// Read implements [Store]. A filter that names an object and relation is
+// served by the forward index, one that names a user, object type and
+// relation by the reverse index; others scan.
+func (s *MemoryStore) Read(ctx context.Context, org string, f Filter, cursor string, limit int) ([]Tuple, string, error) {
+	after, err := decodeSortKey(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	s.mu.RLock()
+	matched := s.match(org, f, after)
+	s.mu.RUnlock()
+
+	slices.SortFunc(matched, func(a, b keyed) int { return strings.Compare(a.sort, b.sort) })
+	next := ""
+	if limit > 0 && len(matched) > limit {
+		matched = matched[:limit]
+		next = base64.RawURLEncoding.EncodeToString([]byte(matched[limit-1].sort))
+	}
+	out := make([]Tuple, len(matched))
+	for i, m := range matched {
+		out[i] = m.t
+	}
+	return out, next, nil
+}
+
+type keyed struct {
+	sort string
+	t    Tuple
+}
+
+func (s *MemoryStore) match(org string, f Filter, after string) []keyed {
+	o := s.orgs[org]
+	if o == nil {
+		return nil
+	}
+	var out []keyed
+	consider := func(t Tuple) {
+		if !f.matches(t) {
+			return
+		}
+		if k := sortKey(t); k > after {
+			out = append(out, keyed{k, cloneTuple(t)})
+		}
+	}
+	switch {
+	case f.ObjectID != "" && f.Relation != "":
+		obj := f.ObjectType + ":" + f.ObjectID
+		for u := range o.forward[objRel{obj, f.Relation}] {
+			consider(o.tuples[tupleKey{obj, f.Relation, u}])
+		}
+	case f.User != "" && f.ObjectType != "" && f.Relation != "":
+		for obj := range o.reverse[userObjRel{f.User, f.ObjectType, f.Relation}] {
+			consider(o.tuples[tupleKey{obj, f.Relation, f.User}])
+		}
+	default:
+		for _, t := range o.tuples {
+			consider(t)
+		}
+	}
+	return out
+}
+
+// matches reports whether t satisfies the filter.
+func (f Filter) matches(t Tuple) bool {
+	otyp, oid, _ := strings.Cut(t.Object, ":")
+	utyp, _, _ := strings.Cut(t.User, ":")
+	switch {
+	case f.ObjectType != "" && otyp != f.ObjectType,
+		f.ObjectID != "" && oid != f.ObjectID,
+		f.Relation != "" && t.Relation != f.Relation,
+		f.User != "" && t.User != f.User,
+		f.UserType != "" && utyp != f.UserType,
+		f.UsersetsOnly && !strings.Contains(t.User, "#"):
+		return false
+	}
+	return true
+}
+
+// sortKey orders tuples by object type, object ID, relation, user type,
+// user ID and user relation, as the SQL stores do.
+func sortKey(t Tuple) string {
+	otyp, oid, _ := strings.Cut(t.Object, ":")
+	uobj, urel, _ := strings.Cut(t.User, "#")
+	utyp, uid, _ := strings.Cut(uobj, ":")
+	return strings.Join([]string{otyp, oid, t.Relation, utyp, uid, urel}, "\x00")
+}
+
+func decodeSortKey(cursor string) (string, error) {
+	if cursor == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err != nil || strings.Count(string(b), "\x00") != 5 {
+		return "", ErrInvalidCursor
+	}
+	return string(b), nil
+}
+
+// Changes implements [Store].
+func (s *MemoryStore) Changes(ctx context.Context, org, cursor string, limit int) ([]Change, string, error) {
+	start, err := decodeIndex(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var all []Change
+	if o := s.orgs[org]; o != nil {
+		all = o.changes
+	}
+	if start > len(all) {
+		return nil, "", ErrInvalidCursor
+	}
+	end := len(all)
+	if limit > 0 && start+limit < end {
+		end = start + limit
+	}
+	out := make([]Change, end-start)
+	for i := range out {
+		out[i] = all[start+i]
+		out[i].Tuple = cloneTuple(out[i].Tuple)
+	}
+	return out, encodeIndex(end), nil
+}
+
+// cloneTuple copies the condition context so that neither the caller nor
+// the store can change the other's copy.
+func cloneTuple(t Tuple) Tuple {
+	if t.Condition != nil {
+		c := *t.Condition
+		c.Context = cloneValue(c.Context).(map[string]any)
+		t.Condition = &c
+	}
+	return t
+}
+
+func cloneValue(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		if x == nil {
+			return map[string]any(nil)
+		}
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = cloneValue(e)
+		}
+		return m
+	case []any:
+		s := make([]any, len(x))
+		for i, e := range x {
+			s[i] = cloneValue(e)
+		}
+		return s
+	}
+	return v
+}

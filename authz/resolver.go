@@ -1,0 +1,271 @@
+package authz
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// resolver evaluates one request against a model, the store and the
+// request's contextual tuples.
+type resolver struct {
+	ctx      context.Context
+	store    Store
+	org      string
+	cm       *compiledModel
+	extra    []Tuple // contextual tuples
+	reqCtx   map[string]any
+	maxDepth int
+	path     []frame // the checks in progress, to stop cycles
+	buf      [8]frame
+}
+
+type frame struct{ object, relation, user string }
+
+func (s *Service) newResolver(ctx context.Context, org string, cm *compiledModel,
+	extra []Tuple, reqCtx map[string]any) *resolver {
+	r := &resolver{ctx: ctx, store: s.store, org: org, cm: cm, extra: extra,
+		reqCtx: reqCtx, maxDepth: s.maxDepth}
+	r.path = r.buf[:0]
+	return r
+}
+
+// lookup finds the tuple object#relation@user among the contextual tuples
+// and in the store.
+func (r *resolver) lookup(object, relation, user string) (Tuple, bool, error) {
+	for _, t := range r.extra {
+		if t.Object == object && t.Relation == relation && t.User == user {
+			return t, true, nil
+		}
+	}
+	t, ok, err := r.store.Lookup(r.ctx, r.org, object, relation, user)
+	if err != nil {
+		return Tuple{}, false, fmt.Errorf("authz: reading tuples: %w", err)
+	}
+	return t, ok, nil
+}
+
+// read returns every tuple on object#relation (only usersets when asked),
+// from the contextual tuples and the store, reading all pages.
+func (r *resolver) read(object, relation string, usersetsOnly bool) ([]Tuple, error) {
+	var out []Tuple
+	for _, t := range r.extra {
+		if t.Object == object && t.Relation == relation && (!usersetsOnly || strings.Contains(t.User, "#")) {
+			out = append(out, t)
+		}
+	}
+	typ, id, _ := strings.Cut(object, ":")
+	f := Filter{ObjectType: typ, ObjectID: id, Relation: relation, UsersetsOnly: usersetsOnly}
+	return r.readAll(f, out)
+}
+
+// readAll appends every tuple matching f to out, page by page.
+func (r *resolver) readAll(f Filter, out []Tuple) ([]Tuple, error) {
+	cursor := ""
+	for {
+		page, next, err := r.store.Read(r.ctx, r.org, f, cursor, 0)
+		if err != nil {
+			return nil, fmt.Errorf("authz: reading tuples: %w", err)
+		}
+		out = append(out, page...)
+		if next == "" {
+			return out, nil
+		}
+		cursor = next
+	}
+}
+
+// holds reports whether t's condition, if any, is true in this request.
+func (r *resolver) holds(t Tuple) (bool, error) {
+	if t.Condition == nil {
+		return true, nil
+	}
+	cc := r.cm.conds[t.Condition.Name]
+	if cc == nil {
+		// The model no longer defines the condition: the tuple grants nothing.
+		return false, nil
+	}
+	return cc.eval(t.Condition.Context, r.reqCtx)
+}
+
+// allowedNow reports whether the current model still allows a tuple of
+// this user form on the relation; tuples written under an older model
+// that no longer fit are ignored, as OpenFGA does.
+func allowedNow(ri *relInfo, user string) bool {
+	u, err := parseUser(user)
+	return err == nil && ri.allowed[u.key()]
+}
+
+// check reports whether user holds relation on object.
+func (r *resolver) check(object, relation string, user userRef, depth int) (bool, error) {
+	if err := r.ctx.Err(); err != nil {
+		return false, err
+	}
+	if depth > r.maxDepth {
+		return false, fmt.Errorf("%w: more than %d steps resolving %s#%s", ErrResolutionDepth,
+			r.maxDepth, object, relation)
+	}
+	if user.rel == relation && user.rel != "" && user.object() == object {
+		return true, nil // a userset contains itself
+	}
+	typ, _, _ := strings.Cut(object, ":")
+	ri := r.cm.lookup(typ, relation)
+	if ri == nil {
+		return false, nil
+	}
+	us := user.String()
+	for _, f := range r.path {
+		if f.object == object && f.relation == relation && f.user == us {
+			return false, nil // a cycle in the data grants nothing
+		}
+	}
+	r.path = append(r.path, frame{object, relation, us})
+	ok, err := r.rewrite(ri, object, &ri.def.Rewrite, user, depth)
+	r.path = r.path[:len(r.path)-1]
+	return ok, err
+}
+
+func (r *resolver) rewrite(ri *relInfo, object string, w *Rewrite, user userRef, depth int) (bool, error) {
+	switch w.Op {
+	case OpDirect:
+		return r.direct(ri, object, user, depth)
+	case OpComputed:
+		return r.check(object, w.Relation, user, depth+1)
+	case OpTupleToUserset:
+		return r.tupleToUserset(ri, object, w, user, depth)
+	case OpUnion:
+		var firstErr error
+		for i := range w.Children {
+			ok, err := r.rewrite(ri, object, &w.Children[i], user, depth)
+			if ok {
+				return true, nil
+			}
+			if err != nil && firstErr == nil {
+				firstErr = err
+			}
+		}
+		return false, firstErr
+	case OpIntersection:
+		var firstErr error
+		for i := range w.Children {
+			ok, err := r.rewrite(ri, object, &w.Children[i], user, depth)
+			if err != nil && firstErr == nil {
+				firstErr = err
+			} else if err == nil && !ok {
+				return false, nil
+			}
+		}
+		return firstErr == nil, firstErr
+	case OpExclusion:
+		return r.exclusion(ri, object, w, user, depth)
+	}
+	return false, fmt.Errorf("authz: unknown rewrite operator %d", w.Op)
+}
+
+func (r *resolver) exclusion(ri *relInfo, object string, w *Rewrite, user userRef, depth int) (bool, error) {
+	base, err := r.rewrite(ri, object, &w.Children[0], user, depth)
+	if err != nil || !base {
+		return false, err
+	}
+	sub, err := r.rewrite(ri, object, &w.Children[1], user, depth)
+	if err != nil {
+		return false, err
+	}
+	return !sub, nil
+}
+
+// direct resolves a direct assignment: a tuple naming the user itself, the
+// wildcard of its type, or a userset that contains the user.
+func (r *resolver) direct(ri *relInfo, object string, user userRef, depth int) (bool, error) {
+	var firstErr error
+	try := func(u string) bool {
+		t, found, err := r.lookup(object, ri.name, u)
+		if err == nil && found {
+			var ok bool
+			ok, err = r.holds(t)
+			if ok {
+				return true
+			}
+		}
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		return false
+	}
+	if ri.allowed[user.key()] && try(user.String()) {
+		return true, nil
+	}
+	if user.rel == "" && !user.wildcard() && ri.allowed[user.typ+":*"] && try(user.typ+":*") {
+		return true, nil
+	}
+	ok, err := r.viaUsersets(ri, object, user, depth)
+	if ok {
+		return true, nil
+	}
+	if firstErr == nil {
+		firstErr = err
+	}
+	return false, firstErr
+}
+
+// viaUsersets follows the tuples object#relation@type:id#rel to the
+// usersets they name.
+func (r *resolver) viaUsersets(ri *relInfo, object string, user userRef, depth int) (bool, error) {
+	hasUsersets := false
+	for _, ref := range ri.direct {
+		hasUsersets = hasUsersets || ref.Relation != ""
+	}
+	if !hasUsersets {
+		return false, nil
+	}
+	tuples, err := r.read(object, ri.name, true)
+	if err != nil {
+		return false, err
+	}
+	var firstErr error
+	for _, t := range tuples {
+		if t.User == user.String() || !allowedNow(ri, t.User) {
+			continue // the exact userset was looked up already
+		}
+		ok, err := r.holds(t)
+		if err == nil && ok {
+			obj, rel, _ := strings.Cut(t.User, "#")
+			ok, err = r.check(obj, rel, user, depth+1)
+		}
+		if ok {
+			return true, nil
+		}
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return false, firstErr
+}
+
+// tupleToUserset resolves "relation from tupleset": the user holds the
+// relation on one of the objects that the tupleset relates.
+func (r *resolver) tupleToUserset(ri *relInfo, object string, w *Rewrite, user userRef, depth int) (bool, error) {
+	typ, _, _ := strings.Cut(object, ":")
+	ts := r.cm.lookup(typ, w.Tupleset)
+	tuples, err := r.read(object, w.Tupleset, false)
+	if err != nil {
+		return false, err
+	}
+	var firstErr error
+	for _, t := range tuples {
+		if !allowedNow(ts, t.User) {
+			continue
+		}
+		ok, err := r.holds(t)
+		if err == nil && ok {
+			ok, err = r.check(t.User, w.Relation, user, depth+1)
+		}
+		if ok {
+			return true, nil
+		}
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	return false, firstErr
+}
