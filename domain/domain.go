@@ -10,13 +10,12 @@ type Status string
 
 // The statuses of a domain. Only a verified domain captures users.
 const (
-	// StatusPending: added, and waiting for its owner to publish the
+	// StatusPending means added, and waiting for its owner to publish the
 	// challenge record and ask for verification.
 	StatusPending Status = "pending"
-	// StatusVerified: the organization proved control of the domain.
+	// StatusVerified means the organization proved control of the domain.
 	StatusVerified Status = "verified"
-	// StatusLapsed: re-verification failed too many times in a row, or
-	// another organization proved control after this one's lapse.
+	// StatusLapsed means re-verification failed too many times in a row.
 	StatusLapsed Status = "lapsed"
 )
 
@@ -58,13 +57,13 @@ func (d Domain) ChallengeExpired(now time.Time) bool {
 // Errors a Store returns, and the service passes on. Callers branch on
 // them with errors.Is.
 var (
-	// ErrNotFound: no such domain in this organization.
+	// ErrNotFound means there is no such domain in this organization.
 	ErrNotFound = errors.New("domain: not found")
-	// ErrDuplicate: the organization has already added this domain.
+	// ErrDuplicate means the organization has already added this domain.
 	ErrDuplicate = errors.New("domain: the organization has already added this domain")
-	// ErrClaimed: another organization holds the domain verified.
+	// ErrClaimed means another organization holds the domain verified.
 	ErrClaimed = errors.New("domain: another organization has verified this domain")
-	// ErrStale: the domain changed since it was read; read it again.
+	// ErrStale means the domain changed since it was read; read it again.
 	ErrStale = errors.New("domain: the domain was changed concurrently")
 )
 
@@ -74,11 +73,18 @@ type EventType string
 // The event types. Each state change of a domain is recorded as one of
 // these, in the same transaction as the change.
 const (
-	EventAdded              EventType = "domain.added"
-	EventVerified           EventType = "domain.verified"
+	// EventAdded records that an organization claimed a domain.
+	EventAdded EventType = "domain.added"
+	// EventVerified records that an organization proved control.
+	EventVerified EventType = "domain.verified"
+	// EventVerificationFailed records a failed verification or
+	// re-verification, with the reason.
 	EventVerificationFailed EventType = "domain.verification_failed"
-	EventLapsed             EventType = "domain.lapsed"
-	EventRemoved            EventType = "domain.removed"
+	// EventLapsed records that a domain stopped capturing users after
+	// repeated failures.
+	EventLapsed EventType = "domain.lapsed"
+	// EventRemoved records that an organization removed a domain.
+	EventRemoved EventType = "domain.removed"
 )
 
 // Event records a change of a domain. Events are read in order with

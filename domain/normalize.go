@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 	"golang.org/x/net/publicsuffix"
@@ -15,11 +16,17 @@ import (
 // Errors of [Normalize] and [NormalizeEmail]. Each returned error wraps one
 // of them and names the input.
 var (
-	ErrInvalidName    = errors.New("domain: not a valid domain name")
-	ErrIPAddress      = errors.New("domain: an IP address is not a domain")
-	ErrSingleLabel    = errors.New("domain: a single-label name cannot be verified")
-	ErrPublicSuffix   = errors.New("domain: a public suffix cannot be verified")
-	ErrEmailProvider  = errors.New("domain: a public email provider's domain cannot be claimed")
+	// ErrInvalidName means the input is not a well-formed domain name.
+	ErrInvalidName = errors.New("domain: not a valid domain name")
+	// ErrIPAddress means the input is an IP address.
+	ErrIPAddress = errors.New("domain: an IP address is not a domain")
+	// ErrSingleLabel means the input has one label, such as "localhost".
+	ErrSingleLabel = errors.New("domain: a single-label name cannot be verified")
+	// ErrPublicSuffix means the name is on the Public Suffix List.
+	ErrPublicSuffix = errors.New("domain: a public suffix cannot be verified")
+	// ErrEmailProvider means the name belongs to a public email provider.
+	ErrEmailProvider = errors.New("domain: a public email provider's domain cannot be claimed")
+	// ErrInvalidAddress means the input is not an email address.
 	ErrInvalidAddress = errors.New("domain: not a valid email address")
 )
 
@@ -54,11 +61,22 @@ func Normalize(name string) (string, error) {
 	if len(s) > 4*maxNameLen {
 		return "", fmt.Errorf("%w: the name is too long", ErrInvalidName)
 	}
+	if !utf8.ValidString(s) {
+		return "", fmt.Errorf("%w: the name is not valid UTF-8", ErrInvalidName)
+	}
 	if isIP(s) {
 		return "", fmt.Errorf("%w: %q", ErrIPAddress, s)
 	}
-	if !isSimpleASCII(s) {
+	if !isSimpleASCII(s) || strings.Contains(strings.ToLower(s), "xn--") {
 		ascii, err := idnaProfile.ToASCII(s)
+		if err == nil {
+			// A name that converts must convert to itself again; some
+			// inputs map to labels that are not valid on their own.
+			var again string
+			if again, err = idnaProfile.ToASCII(ascii); err == nil && again != ascii {
+				err = fmt.Errorf("unstable conversion to %q", again)
+			}
+		}
 		if err != nil {
 			return "", fmt.Errorf("%w: %q: %v", ErrInvalidName, s, err)
 		}
@@ -84,9 +102,15 @@ func isSimpleASCII(s string) bool {
 	return true
 }
 
+// isIP reports whether s is an IPv4 or IPv6 address, bracketed or not.
+// Only strings that could be one are parsed: the parser's error allocates,
+// and names are checked on the hot path of capture.
 func isIP(s string) bool {
 	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
 		s = s[1 : len(s)-1]
+	}
+	if !strings.Contains(s, ":") && strings.Trim(s, "0123456789.") != "" {
+		return false
 	}
 	_, err := netip.ParseAddr(s)
 	return err == nil

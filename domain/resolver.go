@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"time"
 )
 
@@ -22,10 +23,17 @@ type Resolver interface {
 
 // Lookup failures. Verification errors wrap one of these.
 var (
-	ErrRecordNotFound   = errors.New("domain: no TXT record at the challenge name")
-	ErrRecordMismatch   = errors.New("domain: no TXT record at the challenge name holds the challenge value")
+	// ErrRecordNotFound means the challenge name does not exist (NXDOMAIN)
+	// or has no TXT records.
+	ErrRecordNotFound = errors.New("domain: no TXT record at the challenge name")
+	// ErrRecordMismatch means TXT records exist but none holds the value.
+	ErrRecordMismatch = errors.New("domain: no TXT record at the challenge name holds the challenge value")
+	// ErrDNSServerFailure means the server answered SERVFAIL, REFUSED or
+	// another error.
 	ErrDNSServerFailure = errors.New("domain: the DNS server failed to answer")
-	ErrDNSTimeout       = errors.New("domain: the DNS lookup timed out")
+	// ErrDNSTimeout means no answer came in time.
+	ErrDNSTimeout = errors.New("domain: the DNS lookup timed out")
+	// ErrChallengeExpired means the challenge's deadline has passed.
 	ErrChallengeExpired = errors.New("domain: the challenge has expired; regenerate it")
 )
 
@@ -58,7 +66,9 @@ func NewNetResolver(nameserver string, timeout time.Duration) *NetResolver {
 func (n *NetResolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
 	ctx, cancel := context.WithTimeout(ctx, n.timeout)
 	defer cancel()
-	txt, err := n.r.LookupTXT(ctx, name)
+	// A rooted name is looked up as it is, never with the system's search
+	// domains appended.
+	txt, err := n.r.LookupTXT(ctx, strings.TrimSuffix(name, ".")+".")
 	if err == nil {
 		return txt, nil
 	}

@@ -16,11 +16,16 @@ import (
 
 // Defaults of [Config].
 const (
-	DefaultRecordPrefix    = "_gatehouse-challenge"
-	DefaultValuePrefix     = "gatehouse-domain-verification="
-	DefaultChallengeTTL    = 7 * 24 * time.Hour
+	// DefaultRecordPrefix is the label in front of the challenge record.
+	DefaultRecordPrefix = "_gatehouse-challenge"
+	// DefaultValuePrefix goes in front of the token in the record's value.
+	DefaultValuePrefix = "gatehouse-domain-verification="
+	// DefaultChallengeTTL is how long a challenge can be used.
+	DefaultChallengeTTL = 7 * 24 * time.Hour
+	// DefaultRecheckInterval is how often a verified domain is re-checked.
 	DefaultRecheckInterval = 24 * time.Hour
-	DefaultLapseAfter      = 3
+	// DefaultLapseAfter is how many failed re-checks in a row lapse a domain.
+	DefaultLapseAfter = 3
 )
 
 // Config configures a [Service]. Only Store is required; every other zero
@@ -259,7 +264,7 @@ func (s *Service) SetIncludeSubdomains(ctx context.Context, organizationID, id s
 	})
 }
 
-// ErrAlreadyVerified: the challenge of a verified domain cannot be
+// ErrAlreadyVerified means the challenge of a verified domain cannot be
 // regenerated, since its record is what re-verification checks; remove
 // and add the domain again to start over.
 var ErrAlreadyVerified = errors.New("domain: the domain is verified; its challenge cannot change")
@@ -328,7 +333,7 @@ func (s *Service) event(t EventType, d Domain, reason string) Event {
 	}
 }
 
-// ErrInvalidOrganization: the organization ID is empty or too long.
+// ErrInvalidOrganization means the organization ID is empty or too long.
 var ErrInvalidOrganization = errors.New("domain: invalid organization ID")
 
 func checkOrganization(id string) error {

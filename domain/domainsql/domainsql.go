@@ -25,6 +25,8 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gatehouse/gatehouse/domain"
@@ -49,7 +51,16 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 type Store struct {
 	db *sqlkit.DB
 	q  queries
+
+	// find holds the prepared capture queries, by the number of names
+	// they look up, prepared on first use.
+	findMu sync.Mutex
+	find   [maxPreparedFind + 1]atomic.Pointer[sql.Stmt]
 }
+
+// maxPreparedFind is the most names a prepared capture query takes;
+// longer lists are queried unprepared.
+const maxPreparedFind = 8
 
 var _ domain.Store = (*Store)(nil)
 
@@ -188,13 +199,49 @@ func (s *Store) FindVerified(ctx context.Context, names []string) ([]domain.Doma
 	if len(names) == 0 {
 		return nil, nil
 	}
-	q := s.db.Rebind(`SELECT ` + columns + ` FROM domain_domains WHERE status = 'verified' AND name IN (?` +
-		strings.Repeat(", ?", len(names)-1) + `)`)
 	args := make([]any, len(names))
 	for i, n := range names {
 		args[i] = n
 	}
-	return s.queryDomains(ctx, q, args...)
+	stmt, err := s.findStmt(ctx, len(names))
+	if err != nil {
+		return nil, err
+	}
+	if stmt == nil {
+		return s.queryDomains(ctx, findQuery(s.db, len(names)), args...)
+	}
+	rows, err := stmt.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	return collectDomains(rows)
+}
+
+func findQuery(db *sqlkit.DB, n int) string {
+	return db.Rebind(`SELECT ` + columns + ` FROM domain_domains WHERE status = 'verified' AND name IN (?` +
+		strings.Repeat(", ?", n-1) + `)`)
+}
+
+// findStmt returns the prepared capture query for n names, or nil when n
+// is beyond maxPreparedFind.
+func (s *Store) findStmt(ctx context.Context, n int) (*sql.Stmt, error) {
+	if n > maxPreparedFind {
+		return nil, nil
+	}
+	if stmt := s.find[n].Load(); stmt != nil {
+		return stmt, nil
+	}
+	s.findMu.Lock()
+	defer s.findMu.Unlock()
+	if stmt := s.find[n].Load(); stmt != nil {
+		return stmt, nil
+	}
+	stmt, err := s.db.PrepareContext(ctx, findQuery(s.db, n))
+	if err != nil {
+		return nil, fmt.Errorf("domainsql: preparing the capture query: %w", err)
+	}
+	s.find[n].Store(stmt)
+	return stmt, nil
 }
 
 // DueForCheck implements [domain.Store].
@@ -257,6 +304,10 @@ func (s *Store) queryDomains(ctx context.Context, q string, args ...any) ([]doma
 	if err != nil {
 		return nil, err
 	}
+	return collectDomains(rows)
+}
+
+func collectDomains(rows *sql.Rows) ([]domain.Domain, error) {
 	defer rows.Close()
 	var out []domain.Domain
 	for rows.Next() {

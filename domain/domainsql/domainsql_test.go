@@ -11,7 +11,9 @@ import (
 	"github.com/gatehouse/gatehouse/internal/sqlkit/sqlkittest"
 )
 
-func newStore(t *testing.T, db *sql.DB) domain.Store {
+func newStore(t *testing.T, db *sql.DB) domain.Store { return newStoreTB(t, db) }
+
+func newStoreTB(t testing.TB, db *sql.DB) domain.Store {
 	t.Helper()
 	if err := domainsql.Migrate(context.Background(), db); err != nil {
 		t.Fatal(err)
