@@ -59,3 +59,11 @@ func TestValueEqual(t *testing.T) {
 		t.Error("Equal gives wrong answers")
 	}
 }
+
+// fmtAll prints v in every way a careless caller might.
+func fmtAll(v any) string {
+	j, _ := json.Marshal(v)
+	var logs bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("x", "v", v)
+	return fmt.Sprintf("%v %+v %#v %s", v, v, v, j) + logs.String()
+}
