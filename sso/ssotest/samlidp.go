@@ -271,13 +271,16 @@ func (p *IdP) sign(el *etree.Element, r Response) (*etree.Element, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ssotest: signing: %w", err)
 	}
+	// goxmldsig appends the signature without telling etree its index,
+	// so the tree is rebuilt through a copy before elements move.
+	signed = signed.Copy()
 	sig := signed.ChildElements()[len(signed.ChildElements())-1]
 	if r.OmitKeyInfo {
-		if ki := sig.SelectElement("KeyInfo"); ki != nil {
-			sig.RemoveChild(ki)
+		if ki := child(sig, "KeyInfo"); ki != nil {
+			removeChild(sig, ki)
 		}
 	}
-	signed.RemoveChild(sig)
+	removeChild(signed, sig)
 	signed.InsertChildAt(1, sig)
 	return signed, nil
 }
