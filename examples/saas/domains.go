@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/gatehouse/gatehouse/domain"
+	"github.com/gatehouse/gatehouse/domain/domainsql"
+)
+
+// domainFeature wires package domain: the admin API, domain capture, a
+// scheduled re-verification and a consumer of the domain events.
+type domainFeature struct {
+	app *app
+	svc *domain.Service
+}
+
+func newDomainFeature(ctx context.Context, a *app) (*domainFeature, error) {
+	if err := domainsql.Migrate(ctx, a.db); err != nil {
+		return nil, err
+	}
+	store, err := domainsql.New(a.db)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := domain.New(domain.Config{
+		Store:        store,
+		Resolver:     domain.NewNetResolver(a.cfg.nameserver, 0),
+		Organization: a.adminOrganization,
+		Logger:       a.log.With("package", "domain"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &domainFeature{app: a, svc: svc}, nil
+}
+
+func (f *domainFeature) mount(mux *http.ServeMux) {
+	mux.Handle("/admin/domains/", http.StripPrefix("/admin/domains", f.svc.AdminHandler()))
+	mux.HandleFunc("GET /api/capture", f.handleCapture)
+}
+
+// handleCapture tells which organization an email address belongs to, as
+// a login page does before it sends the user to the organization's SSO.
+func (f *domainFeature) handleCapture(w http.ResponseWriter, r *http.Request) {
+	d, err := f.svc.Capture(r.Context(), r.URL.Query().Get("email"))
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		writeJSON(w, http.StatusOK, map[string]any{"captured": false})
+	case err != nil:
+		writeJSON(w, http.StatusBadRequest, map[string]any{
+			"error": map[string]string{"code": "invalid_email", "message": err.Error()},
+		})
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{
+			"captured": true, "organization": d.OrganizationID, "domain": d.Name,
+		})
+	}
+}
+
+// background re-verifies domains every hour and hands each domain event
+// to the log, at least once, with the cursor kept in the database.
+func (f *domainFeature) background(ctx context.Context) {
+	recheck := time.NewTicker(time.Hour)
+	defer recheck.Stop()
+	poll := time.NewTicker(time.Second)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-recheck.C:
+			report, err := f.svc.Recheck(ctx, 0)
+			if err != nil {
+				f.app.log.Warn("re-verifying domains", "err", err)
+			} else if report.Checked > 0 {
+				f.app.log.Info("re-verified domains", "checked", report.Checked, "lapsed", report.Lapsed)
+			}
+		case <-poll.C:
+			f.app.consume(ctx, "domain", func(ctx context.Context, after string) (string, error) {
+				events, err := f.svc.Events(ctx, after, 100)
+				for _, e := range events {
+					f.app.log.Info("event", "type", e.Type, "organization", e.OrganizationID,
+						"domain", e.Data.Domain, "reason", e.Data.Reason)
+					after = e.Cursor
+				}
+				return after, err
+			})
+		}
+	}
+}
