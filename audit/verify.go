@@ -18,26 +18,26 @@ type ProblemKind string
 
 // The kinds of problem that [Verify] reports.
 const (
-	// BadCheckpoint: a checkpoint is malformed, of another log, or its
+	// BadCheckpoint means a checkpoint is malformed, of another log, or its
 	// signature does not verify with the key given.
 	BadCheckpoint ProblemKind = "bad_checkpoint"
-	// Malformed: a line is not what an export holds.
+	// Malformed means a line is not what an export holds.
 	Malformed ProblemKind = "malformed"
-	// Modified: the events do not hash to the signed root although none is
+	// Modified means the events do not hash to the signed root although none is
 	// missing, extra or out of place: an event's content was changed.
 	Modified ProblemKind = "modified"
-	// Missing: events are absent, deleted from the export or the log.
+	// Missing means events are absent, deleted from the export or the log.
 	Missing ProblemKind = "missing"
-	// Inserted: there are events the signed tree does not hold.
+	// Inserted means there are events the signed tree does not hold.
 	Inserted ProblemKind = "inserted"
-	// Reordered: events are out of their order in the log.
+	// Reordered means events are out of their order in the log.
 	Reordered ProblemKind = "reordered"
-	// Truncated: the log is shorter than a checkpoint the customer kept.
+	// Truncated means the log is shorter than a checkpoint the customer kept.
 	Truncated ProblemKind = "truncated"
-	// Forked: the events covered by the kept checkpoint are not those it
+	// Forked means the events covered by the kept checkpoint are not those it
 	// signed: the log was rewritten behind it.
 	Forked ProblemKind = "forked"
-	// Unverifiable: the kept checkpoint could not be compared, because
+	// Unverifiable means the kept checkpoint could not be compared, because
 	// it predates the export's first event and no proof was included.
 	Unverifiable ProblemKind = "unverifiable"
 )

@@ -1,0 +1,326 @@
+// Package auditsql is the SQL [audit.Store] for SQLite and PostgreSQL.
+//
+// Appends to one organization's log lock its row in audit_logs for the
+// length of the transaction (SELECT ... FOR UPDATE on PostgreSQL; on
+// SQLite the write lock that the first statement takes), so that several
+// host instances recording at once extend one tree. Each event's
+// canonical encoding is kept byte for byte; listings are served by the
+// indexes on (org, occurred_at, idx), (org, action, ...), (org, actor_id,
+// ...) and the targets table.
+package auditsql
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/audit"
+	"github.com/gatehouse/gatehouse/internal/sqlkit"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrate creates or upgrades the audit tables in db. It is idempotent and
+// safe to run from several instances at once.
+func Migrate(ctx context.Context, db *sql.DB) error {
+	kdb, err := sqlkit.Wrap(db)
+	if err != nil {
+		return err
+	}
+	sub, _ := fs.Sub(migrationFiles, "migrations")
+	return sqlkit.Migrate(ctx, kdb, "audit", sub)
+}
+
+// Store is the SQL audit store. It is safe for concurrent use, and for
+// use by several processes sharing the database.
+type Store struct {
+	db *sqlkit.DB
+}
+
+var _ audit.Store = (*Store)(nil)
+
+// New returns a Store on db, which must be a SQLite (modernc.org/sqlite)
+// or PostgreSQL (pgx stdlib) database migrated with [Migrate].
+func New(db *sql.DB) (*Store, error) {
+	kdb, err := sqlkit.Wrap(db)
+	if err != nil {
+		return nil, fmt.Errorf("auditsql: %w", err)
+	}
+	return &Store{db: kdb}, nil
+}
+
+// rowsPerInsert bounds the rows of one multi-row INSERT.
+const rowsPerInsert = 200
+
+// Append implements [audit.Store].
+func (s *Store) Append(ctx context.Context, org string, entries []audit.Entry) (audit.Tree, error) {
+	var tree audit.Tree
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		tree, err = s.appendTx(ctx, tx, org, entries)
+		return err
+	})
+	if err != nil {
+		return audit.Tree{}, fmt.Errorf("auditsql: appending to %s: %w", org, err)
+	}
+	return tree, nil
+}
+
+func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, org string, entries []audit.Entry) (audit.Tree, error) {
+	head, err := s.lockLog(ctx, tx, org)
+	if err != nil {
+		return audit.Tree{}, err
+	}
+	leaves := make([][]byte, len(entries))
+	for i := range entries {
+		entries[i].Index = head.Size + uint64(i)
+		leaves[i] = entries[i].Data
+	}
+	tree, nodes, err := head.Append(leaves)
+	if err != nil {
+		return audit.Tree{}, err
+	}
+	if err := s.insertEvents(ctx, tx, org, entries); err != nil {
+		return audit.Tree{}, err
+	}
+	if err := s.insertNodes(ctx, tx, org, nodes); err != nil {
+		return audit.Tree{}, err
+	}
+	_, err = tx.ExecContext(ctx, s.db.Rebind(`UPDATE audit_logs SET size = ?, frontier = ? WHERE org = ?`),
+		int64(tree.Size), tree.MarshalFrontier(), org)
+	return tree, err
+}
+
+// lockLog creates org's row if needed and locks it until the transaction
+// ends. The insert comes first so that SQLite takes its write lock before
+// reading.
+func (s *Store) lockLog(ctx context.Context, tx *sql.Tx, org string) (audit.Tree, error) {
+	ins := s.db.Rebind(`INSERT INTO audit_logs (org, size, frontier, start_idx) VALUES (?, 0, ?, 0)
+		ON CONFLICT (org) DO NOTHING`)
+	if _, err := tx.ExecContext(ctx, ins, org, []byte{}); err != nil {
+		return audit.Tree{}, err
+	}
+	q := `SELECT size, frontier FROM audit_logs WHERE org = ?`
+	if s.db.Dialect == sqlkit.Postgres {
+		q += ` FOR UPDATE`
+	}
+	var size int64
+	var frontier []byte
+	if err := tx.QueryRowContext(ctx, s.db.Rebind(q), org).Scan(&size, &frontier); err != nil {
+		return audit.Tree{}, err
+	}
+	return audit.UnmarshalFrontier(uint64(size), frontier)
+}
+
+func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, org string, entries []audit.Entry) error {
+	var targets [][]any
+	events := make([][]any, len(entries))
+	for i, e := range entries {
+		ev := &e.Event
+		events[i] = []any{org, int64(e.Index), ev.ID, ev.Action, s.db.Time(ev.Time), ev.Actor.ID, e.Data}
+		for _, t := range ev.Targets {
+			targets = append(targets, []any{org, t.ID, int64(e.Index)})
+		}
+	}
+	err := s.insertRows(ctx, tx, `INSERT INTO audit_events (org, idx, id, action, occurred_at, actor_id, data)
+		VALUES `, "", events)
+	if err != nil {
+		return err
+	}
+	return s.insertRows(ctx, tx, `INSERT INTO audit_targets (org, target_id, idx) VALUES `,
+		` ON CONFLICT DO NOTHING`, targets)
+}
+
+func (s *Store) insertNodes(ctx context.Context, tx *sql.Tx, org string, nodes []audit.Node) error {
+	rows := make([][]any, len(nodes))
+	for i, n := range nodes {
+		rows[i] = []any{org, int64(n.ID.Level), int64(n.ID.Index), n.Hash}
+	}
+	return s.insertRows(ctx, tx, `INSERT INTO audit_nodes (org, level, idx, hash) VALUES `, "", rows)
+}
+
+// insertRows runs head VALUES (...), (...) tail for the rows, in chunks.
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head, tail string, rows [][]any) error {
+	for len(rows) > 0 {
+		chunk := rows[:min(len(rows), rowsPerInsert)]
+		rows = rows[len(chunk):]
+		tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(chunk[0])), ", ") + ")"
+		var b strings.Builder
+		b.WriteString(head)
+		args := make([]any, 0, len(chunk)*len(chunk[0]))
+		for i, r := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(tuple)
+			args = append(args, r...)
+		}
+		b.WriteString(tail)
+		if _, err := tx.ExecContext(ctx, s.db.Rebind(b.String()), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Head implements [audit.Store].
+func (s *Store) Head(ctx context.Context, org string) (audit.Head, error) {
+	var size, start int64
+	var frontier []byte
+	err := s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT size, frontier, start_idx FROM audit_logs WHERE org = ?`),
+		org).Scan(&size, &frontier, &start)
+	if errors.Is(err, sql.ErrNoRows) {
+		return audit.Head{}, nil
+	}
+	if err != nil {
+		return audit.Head{}, fmt.Errorf("auditsql: reading head of %s: %w", org, err)
+	}
+	tree, err := audit.UnmarshalFrontier(uint64(size), frontier)
+	return audit.Head{Tree: tree, Start: uint64(start)}, err
+}
+
+// Nodes implements [audit.Store].
+func (s *Store) Nodes(ctx context.Context, org string, ids []audit.NodeID) ([][]byte, error) {
+	if len(ids) == 0 {
+		return [][]byte{}, nil
+	}
+	var b strings.Builder
+	args := []any{org}
+	b.WriteString(`SELECT level, idx, hash FROM audit_nodes WHERE org = ? AND (`)
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		b.WriteString("(level = ? AND idx = ?)")
+		args = append(args, int64(id.Level), int64(id.Index))
+	}
+	b.WriteString(")")
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(b.String()), args...)
+	if err != nil {
+		return nil, fmt.Errorf("auditsql: reading nodes of %s: %w", org, err)
+	}
+	defer rows.Close()
+	found := map[audit.NodeID][]byte{}
+	for rows.Next() {
+		var level, idx int64
+		var h []byte
+		if err := rows.Scan(&level, &idx, &h); err != nil {
+			return nil, fmt.Errorf("auditsql: reading nodes of %s: %w", org, err)
+		}
+		found[audit.NodeID{Level: uint(level), Index: uint64(idx)}] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("auditsql: reading nodes of %s: %w", org, err)
+	}
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		if out[i] = found[id]; out[i] == nil {
+			return nil, audit.ErrNotFound
+		}
+	}
+	return out, nil
+}
+
+// Leaves implements [audit.Store].
+func (s *Store) Leaves(ctx context.Context, org string, from uint64, limit int) ([]audit.Entry, error) {
+	if limit <= 0 || from > 1<<62 {
+		return nil, nil
+	}
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT idx, data FROM audit_events
+		WHERE org = ? AND idx >= ? ORDER BY idx LIMIT ?`), org, int64(from), limit)
+	if err != nil {
+		return nil, fmt.Errorf("auditsql: reading events of %s: %w", org, err)
+	}
+	defer rows.Close()
+	out := make([]audit.Entry, 0, limit)
+	for rows.Next() {
+		var e audit.Entry
+		var idx int64
+		if err := rows.Scan(&idx, &e.Data); err != nil {
+			return nil, fmt.Errorf("auditsql: reading events of %s: %w", org, err)
+		}
+		e.Index = uint64(idx)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// SaveCheckpoint implements [audit.Store].
+func (s *Store) SaveCheckpoint(ctx context.Context, org string, cp audit.StoredCheckpoint) error {
+	_, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO audit_checkpoints (org, size, made_at, note)
+		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`), org, int64(cp.Size), s.db.Time(cp.Time), cp.Note)
+	if err != nil {
+		return fmt.Errorf("auditsql: keeping checkpoint of %s: %w", org, err)
+	}
+	return nil
+}
+
+// LatestCheckpoint implements [audit.Store].
+func (s *Store) LatestCheckpoint(ctx context.Context, org string) (audit.StoredCheckpoint, error) {
+	var cp audit.StoredCheckpoint
+	var size int64
+	var made sqlkit.Time
+	err := s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT size, made_at, note FROM audit_checkpoints
+		WHERE org = ? ORDER BY size DESC, made_at DESC LIMIT 1`), org).Scan(&size, &made, &cp.Note)
+	if errors.Is(err, sql.ErrNoRows) {
+		return cp, audit.ErrNotFound
+	}
+	if err != nil {
+		return cp, fmt.Errorf("auditsql: reading checkpoint of %s: %w", org, err)
+	}
+	cp.Size, cp.Time = uint64(size), made.T
+	return cp, nil
+}
+
+// Prune implements [audit.Store].
+func (s *Store) Prune(ctx context.Context, org string, cutoff time.Time) (uint64, error) {
+	var start uint64
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		start, err = s.pruneTx(ctx, tx, org, cutoff)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("auditsql: pruning %s: %w", org, err)
+	}
+	return start, nil
+}
+
+func (s *Store) pruneTx(ctx context.Context, tx *sql.Tx, org string, cutoff time.Time) (uint64, error) {
+	tree, err := s.lockLog(ctx, tx, org)
+	if err != nil {
+		return 0, err
+	}
+	var first sql.NullInt64
+	err = tx.QueryRowContext(ctx, s.db.Rebind(`SELECT min(idx) FROM audit_events
+		WHERE org = ? AND occurred_at >= ?`), org, s.db.Time(cutoff)).Scan(&first)
+	if err != nil {
+		return 0, err
+	}
+	start := int64(tree.Size)
+	if first.Valid {
+		start = first.Int64
+	}
+	for _, q := range []string{
+		`DELETE FROM audit_events WHERE org = ? AND idx < ?`,
+		`DELETE FROM audit_targets WHERE org = ? AND idx < ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, s.db.Rebind(q), org, start); err != nil {
+			return 0, err
+		}
+	}
+	_, err = tx.ExecContext(ctx, s.db.Rebind(`UPDATE audit_logs
+		SET start_idx = CASE WHEN start_idx < ? THEN ? ELSE start_idx END WHERE org = ?`), start, start, org)
+	if err != nil {
+		return 0, err
+	}
+	var got int64
+	err = tx.QueryRowContext(ctx, s.db.Rebind(`SELECT start_idx FROM audit_logs WHERE org = ?`), org).Scan(&got)
+	return uint64(got), err
+}

@@ -1,0 +1,171 @@
+package auditsql_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/audit"
+	"github.com/gatehouse/gatehouse/audit/auditsql"
+	"github.com/gatehouse/gatehouse/internal/sqlkit"
+)
+
+var key = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{5}, 32))
+
+func service(t testing.TB, st audit.Store) *audit.Service {
+	t.Helper()
+	s, err := audit.New(audit.Config{Store: st, Signer: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func seqEvent(seq int) audit.Event {
+	return audit.Event{OrganizationID: "org_1", Action: "doc.read",
+		Actor: audit.Actor{Type: "user", ID: "user_1"}, Metadata: map[string]any{"seq": seq}}
+}
+
+const childEnv = "AUDITSQL_CRASH_CHILD_DB"
+
+// TestKillMidBatch kills a process that records batches as fast as it can
+// and checks that every event whose Record returned survived, and that
+// the log still verifies.
+func TestKillMidBatch(t *testing.T) {
+	if path := os.Getenv(childEnv); path != "" {
+		recordForever(t, path)
+		return
+	}
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "audit.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestKillMidBatch$")
+	cmd.Env = append(os.Environ(), childEnv+"="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	acked := map[int]bool{}
+	sc := bufio.NewScanner(out)
+	for len(acked) < 500 && sc.Scan() {
+		if n, err := strconv.Atoi(sc.Text()); err == nil {
+			acked[n] = true
+		}
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if len(acked) < 500 {
+		t.Fatalf("the child acknowledged only %d events", len(acked))
+	}
+	checkSurvivors(t, path, acked)
+}
+
+func checkSurvivors(t *testing.T, path string, acked map[int]bool) {
+	db, err := sqlkit.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	st := newStore(t, db)
+	s := service(t, st)
+	found, err := s.Query(context.Background(), "org_1", audit.Query{Limit: 1000})
+	for len(found) > 0 && err == nil {
+		for _, e := range found {
+			n, _ := strconv.Atoi(fmt.Sprint(e.Event.Metadata["seq"]))
+			delete(acked, n)
+		}
+		last := found[len(found)-1]
+		found, err = s.Query(context.Background(), "org_1", audit.Query{Limit: 1000,
+			After: &audit.Position{Time: last.Event.Time, Index: last.Index}})
+	}
+	if err != nil || len(acked) > 0 {
+		t.Fatalf("%d acknowledged events lost (%v)", len(acked), err)
+	}
+	var b bytes.Buffer
+	if err := s.Export(context.Background(), &b, "org_1", audit.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := audit.NewVerifier(s.VerifierKey())
+	if rep, err := audit.Verify(&b, v, nil); err != nil || !rep.OK() {
+		t.Fatalf("the log after the crash does not verify: %v %v", err, rep.Problems)
+	}
+}
+
+func recordForever(t *testing.T, path string) {
+	db, err := sqlkit.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := service(t, newStore(t, db))
+	w := bufio.NewWriter(os.Stdout)
+	for seq := 0; ; seq += 25 {
+		batch := make([]audit.Event, 25)
+		for i := range batch {
+			batch[i] = seqEvent(seq + i)
+		}
+		if err := s.RecordBatch(context.Background(), batch); err != nil {
+			t.Fatal(err)
+		}
+		for i := range batch {
+			fmt.Fprintln(w, seq+i)
+		}
+		w.Flush()
+	}
+}
+
+// TestSeveralInstancesOneTree records into one organization through
+// several connection pools on one SQLite file, as several host processes
+// would, and checks that the log is one tree.
+func TestSeveralInstancesOneTree(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "audit.db")
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for w := range 4 {
+		db, err := sqlkit.OpenSQLite(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		st, _ := auditsql.New(db)
+		if err := auditsql.Migrate(context.Background(), db); err != nil {
+			t.Fatal(err)
+		}
+		s := service(t, st)
+		wg.Go(func() {
+			for i := range 20 {
+				if err := s.RecordBatch(context.Background(), []audit.Event{seqEvent(w*100 + i), seqEvent(w*100 + 50 + i)}); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	db, _ := sqlkit.OpenSQLite(path)
+	defer db.Close()
+	s := service(t, newStore(t, db))
+	var b bytes.Buffer
+	if err := s.Export(context.Background(), &b, "org_1", audit.ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	v, _ := audit.NewVerifier(s.VerifierKey())
+	rep, err := audit.Verify(&b, v, nil)
+	if err != nil || !rep.OK() || rep.Events != 160 {
+		t.Fatalf("verify: %v, %v, %d events", err, rep.Problems, rep.Events)
+	}
+}
