@@ -38,6 +38,7 @@ type compiledModel struct {
 	m     *Model
 	types map[string]*typeInfo
 	conds map[string]*compiledCondition
+	lazy  lazyGraph
 }
 
 type typeInfo struct {
