@@ -2,6 +2,7 @@ package sso
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -9,7 +10,9 @@ import (
 
 	"github.com/beevik/etree"
 	saml2 "github.com/russellhaering/gosaml2"
+	"github.com/russellhaering/gosaml2/types"
 	dsig "github.com/russellhaering/goxmldsig"
+	dsigtypes "github.com/russellhaering/goxmldsig/types"
 )
 
 // SPEntityID returns the SP entity ID that conn presents to its IdP: the
@@ -132,16 +135,28 @@ func (s *Service) handleSPMetadata(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
-// SPMetadata returns the SP metadata document of a SAML connection.
+// SPMetadata returns the SP metadata document of a SAML connection: its
+// entity ID, its ACS (HTTP-POST binding), that assertions must be signed,
+// and the AuthnRequest signing certificate when there is one.
 func (s *Service) SPMetadata(conn *Connection) ([]byte, error) {
-	sp, err := s.serviceProvider(conn, nil, s.now())
-	if err != nil {
-		return nil, err
+	sp := &types.SPSSODescriptor{
+		AuthnRequestsSigned:        s.cfg.SAMLSigner != nil,
+		WantAssertionsSigned:       conn.SAML == nil || !conn.SAML.InsecureAllowUnsignedAssertion,
+		ProtocolSupportEnumeration: nsProtocol,
+		AssertionConsumerServices: []types.IndexedEndpoint{{
+			Binding: bindingPOST, Location: s.ACSURL(conn), Index: 1,
+		}},
 	}
-	sp.Clock = dsig.NewFakeClockAt(s.now())
-	md, err := sp.Metadata()
-	if err != nil {
-		return nil, fmt.Errorf("sso: building SP metadata: %w", err)
+	if s.cfg.SAMLCertificate != nil {
+		sp.KeyDescriptors = []types.KeyDescriptor{{Use: "signing", KeyInfo: dsigtypes.KeyInfo{
+			X509Data: dsigtypes.X509Data{X509Certificates: []dsigtypes.X509Certificate{{
+				Data: base64.StdEncoding.EncodeToString(s.cfg.SAMLCertificate.Raw),
+			}}},
+		}}}
+	}
+	md := &types.EntityDescriptor{
+		ValidUntil: s.now().UTC().Add(7 * 24 * time.Hour), EntityID: s.SPEntityID(conn),
+		SPSSODescriptor: sp,
 	}
 	var buf bytes.Buffer
 	buf.WriteString(xml.Header)
