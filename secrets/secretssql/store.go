@@ -1,0 +1,131 @@
+// Package secretssql is the SQL [secrets.Store] for SQLite (through
+// modernc.org/sqlite) and PostgreSQL (through pgx's database/sql driver).
+//
+// Call [Migrate] once at start-up (it is idempotent and safe from several
+// instances at once), then [New]. Versions hold only ciphertexts and
+// wrapped data keys; API keys only hashes. API key verification is served
+// by a unique index on the hash, rewrap walks the primary key, and every
+// change is written in one transaction with its event.
+package secretssql
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+
+	"github.com/gatehouse/gatehouse/internal/sqlkit"
+	"github.com/gatehouse/gatehouse/secrets"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrate creates or updates the tables of the store.
+func Migrate(ctx context.Context, db *sql.DB) error {
+	d, err := sqlkit.Wrap(db)
+	if err != nil {
+		return fmt.Errorf("secretssql: %w", err)
+	}
+	sub, _ := fs.Sub(migrationFiles, "migrations")
+	if err := sqlkit.Migrate(ctx, d, "secrets", sub); err != nil {
+		return fmt.Errorf("secretssql: migrating: %w", err)
+	}
+	return nil
+}
+
+// Store is a [secrets.Store] in SQLite or PostgreSQL. It is safe for
+// concurrent use, and any number of host instances may share a database.
+type Store struct {
+	db *sqlkit.DB
+	q  queries
+}
+
+var _ secrets.Store = (*Store)(nil)
+
+// New returns a Store on db, whose dialect it detects. The tables must
+// exist: call [Migrate] first.
+func New(db *sql.DB) (*Store, error) {
+	d, err := sqlkit.Wrap(db)
+	if err != nil {
+		return nil, fmt.Errorf("secretssql: %w", err)
+	}
+	return &Store{db: d, q: prepare(d)}, nil
+}
+
+// execer is what both *sql.DB and *sql.Tx offer.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func (s *Store) appendEvent(ctx context.Context, x execer, ev secrets.Event) error {
+	data, err := json.Marshal(ev.Data)
+	if err != nil {
+		return err
+	}
+	_, err = x.ExecContext(ctx, s.q.insertEvent, ev.ID, ev.Type, ev.OrganizationID, s.db.Time(ev.Time),
+		ev.Actor.Type, ev.Actor.ID, string(data))
+	if err != nil {
+		return fmt.Errorf("recording event: %w", err)
+	}
+	return nil
+}
+
+// AppendEvent implements [secrets.Store].
+func (s *Store) AppendEvent(ctx context.Context, ev secrets.Event) error {
+	return s.appendEvent(ctx, s.db, ev)
+}
+
+// Events implements [secrets.Store].
+func (s *Store) Events(ctx context.Context, after string, limit int) ([]secrets.Event, error) {
+	var seq int64
+	if after != "" {
+		n, err := strconv.ParseInt(after, 10, 64)
+		if err != nil || n < 0 {
+			return nil, errors.New("secretssql: malformed event cursor")
+		}
+		seq = n
+	}
+	rows, err := s.db.QueryContext(ctx, s.q.events, seq, max(limit, 1))
+	if err != nil {
+		return nil, fmt.Errorf("secretssql: reading events: %w", err)
+	}
+	defer rows.Close()
+	var out []secrets.Event
+	for rows.Next() {
+		var ev secrets.Event
+		var t sqlkit.Time
+		var data []byte
+		if err := rows.Scan(&seq, &ev.ID, &ev.Type, &ev.OrganizationID, &t, &ev.Actor.Type,
+			&ev.Actor.ID, &data); err != nil {
+			return nil, fmt.Errorf("secretssql: reading events: %w", err)
+		}
+		if err := json.Unmarshal(data, &ev.Data); err != nil {
+			return nil, fmt.Errorf("secretssql: decoding an event: %w", err)
+		}
+		ev.Time, ev.Cursor = t.T, strconv.FormatInt(seq, 10)
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}
+
+// rowsAffected turns "no row changed" into err.
+func rowsAffected(res sql.Result, err error, none error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return none
+	}
+	return nil
+}

@@ -1,0 +1,34 @@
+package secretssql_test
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+
+	"github.com/gatehouse/gatehouse/internal/sqlkit/sqlkittest"
+	"github.com/gatehouse/gatehouse/secrets"
+	"github.com/gatehouse/gatehouse/secrets/secretssql"
+	"github.com/gatehouse/gatehouse/secrets/secretstest"
+)
+
+func newStore(t testing.TB, db *sql.DB) *secretssql.Store {
+	t.Helper()
+	if err := secretssql.Migrate(context.Background(), db); err != nil {
+		t.Fatal(err)
+	}
+	st, err := secretssql.New(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestSQLiteStore(t *testing.T) {
+	t.Parallel()
+	secretstest.TestStore(t, func(t *testing.T) secrets.Store { return newStore(t, sqlkittest.SQLite(t)) })
+}
+
+func TestPostgresStore(t *testing.T) {
+	t.Parallel()
+	secretstest.TestStore(t, func(t *testing.T) secrets.Store { return newStore(t, sqlkittest.Postgres(t)) })
+}
