@@ -48,7 +48,8 @@ func (s *Service) AdminHandler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.Organization == nil {
 			s.log.ErrorContext(r.Context(), "domain admin API called without Config.Organization")
-			httpjson.WriteError(w, httpjson.Errorf(http.StatusForbidden, "forbidden", "The admin API is not configured."))
+			httpjson.WriteError(w, httpjson.Errorf(http.StatusForbidden, "forbidden",
+				"The admin API is not configured."))
 			return
 		}
 		org, err := s.cfg.Organization(r)
@@ -64,9 +65,12 @@ func (s *Service) AdminHandler() http.Handler {
 
 type orgKey struct{}
 
+// orgHandlerFunc serves an admin request for the given organization.
+type orgHandlerFunc func(w http.ResponseWriter, r *http.Request, org string) error
+
 // withOrg passes h the organization that AdminHandler resolved, and
 // answers the error h returns.
-func (s *Service) withOrg(h func(http.ResponseWriter, *http.Request, string) error) http.HandlerFunc {
+func (s *Service) withOrg(h orgHandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		org, _ := r.Context().Value(orgKey{}).(string)
 		if err := h(w, r, org); err != nil {
@@ -121,7 +125,8 @@ func (s *Service) handleList(w http.ResponseWriter, r *http.Request, org string)
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			return httpjson.Errorf(http.StatusBadRequest, "invalid_limit", "limit must be a number from 1 to 1000.")
+			return httpjson.Errorf(http.StatusBadRequest, "invalid_limit",
+				"limit must be a number from 1 to 1000.")
 		}
 		limit = n
 	}
@@ -177,7 +182,8 @@ func (s *Service) handlePatch(w http.ResponseWriter, r *http.Request, org string
 		return err
 	}
 	if in.IncludeSubdomains == nil {
-		return httpjson.Errorf(http.StatusBadRequest, "nothing_to_change", "Give include_subdomains to change it.")
+		return httpjson.Errorf(http.StatusBadRequest, "nothing_to_change",
+			"Give include_subdomains to change it.")
 	}
 	d, err := s.SetIncludeSubdomains(r.Context(), org, r.PathValue("id"), *in.IncludeSubdomains)
 	if err != nil {

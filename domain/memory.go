@@ -65,7 +65,8 @@ func (m *MemoryStore) Get(_ context.Context, organizationID, id string) (Domain,
 }
 
 // List implements [Store].
-func (m *MemoryStore) List(_ context.Context, organizationID, afterID string, limit int) ([]Domain, error) {
+func (m *MemoryStore) List(_ context.Context, organizationID, afterID string,
+	limit int) ([]Domain, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var out []Domain
@@ -133,7 +134,8 @@ func (m *MemoryStore) FindVerified(_ context.Context, names []string) ([]Domain,
 }
 
 // DueForCheck implements [Store].
-func (m *MemoryStore) DueForCheck(_ context.Context, checkedBefore time.Time, limit int) ([]Domain, error) {
+func (m *MemoryStore) DueForCheck(_ context.Context, checkedBefore time.Time,
+	limit int) ([]Domain, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var out []Domain

@@ -27,7 +27,7 @@ var (
 	// or has no TXT records.
 	ErrRecordNotFound = errors.New("domain: no TXT record at the challenge name")
 	// ErrRecordMismatch means TXT records exist but none holds the value.
-	ErrRecordMismatch = errors.New("domain: no TXT record at the challenge name holds the challenge value")
+	ErrRecordMismatch = errors.New("domain: no TXT record at the challenge name holds the value")
 	// ErrDNSServerFailure means the server answered SERVFAIL, REFUSED or
 	// another error.
 	ErrDNSServerFailure = errors.New("domain: the DNS server failed to answer")

@@ -183,7 +183,8 @@ type AddOptions struct {
 // be claimed ([Service.CheckClaimable]), a domain the organization has
 // already added ([ErrDuplicate]) and one another organization holds
 // verified ([ErrClaimed]).
-func (s *Service) Add(ctx context.Context, organizationID, name string, opts AddOptions) (Domain, error) {
+func (s *Service) Add(ctx context.Context, organizationID, name string,
+	opts AddOptions) (Domain, error) {
 	if err := checkOrganization(organizationID); err != nil {
 		return Domain{}, err
 	}
@@ -229,7 +230,8 @@ func (s *Service) Get(ctx context.Context, organizationID, id string) (Domain, e
 // List returns a page of up to limit of the organization's domains (100
 // when limit is zero, at most 1000) and the cursor of the next page, which
 // is empty after the last page.
-func (s *Service) List(ctx context.Context, organizationID, cursor string, limit int) ([]Domain, string, error) {
+func (s *Service) List(ctx context.Context, organizationID, cursor string,
+	limit int) ([]Domain, string, error) {
 	limit = min(or(max(limit, 0), 100), 1000)
 	page, err := s.store.List(ctx, organizationID, cursor, limit+1)
 	if err != nil {
@@ -245,7 +247,8 @@ func (s *Service) List(ctx context.Context, organizationID, cursor string, limit
 
 // RegenerateChallenge gives a pending or lapsed domain a new challenge
 // token and a new deadline; the old token stops working.
-func (s *Service) RegenerateChallenge(ctx context.Context, organizationID, id string) (Domain, error) {
+func (s *Service) RegenerateChallenge(ctx context.Context, organizationID,
+	id string) (Domain, error) {
 	return s.change(ctx, organizationID, id, func(d *Domain) ([]Event, error) {
 		if d.Status == StatusVerified {
 			return nil, ErrAlreadyVerified
@@ -257,7 +260,8 @@ func (s *Service) RegenerateChallenge(ctx context.Context, organizationID, id st
 
 // SetIncludeSubdomains changes whether the domain captures users of its
 // subdomains.
-func (s *Service) SetIncludeSubdomains(ctx context.Context, organizationID, id string, include bool) (Domain, error) {
+func (s *Service) SetIncludeSubdomains(ctx context.Context, organizationID, id string,
+	include bool) (Domain, error) {
 	return s.change(ctx, organizationID, id, func(d *Domain) ([]Event, error) {
 		d.IncludeSubdomains = include
 		return nil, nil
@@ -291,7 +295,8 @@ func (s *Service) Events(ctx context.Context, after string, limit int) ([]Event,
 
 // change loads a domain, applies edit and stores the result with the
 // events edit returns.
-func (s *Service) change(ctx context.Context, org, id string, edit func(*Domain) ([]Event, error)) (Domain, error) {
+func (s *Service) change(ctx context.Context, org, id string,
+	edit func(*Domain) ([]Event, error)) (Domain, error) {
 	d, err := s.store.Get(ctx, org, id)
 	if err != nil {
 		return Domain{}, fmt.Errorf("domain: loading %s: %w", id, err)
@@ -310,7 +315,8 @@ func (s *Service) change(ctx context.Context, org, id string, edit func(*Domain)
 
 // tokenEncoding writes challenge tokens in lowercase base32, which DNS
 // tools and admins copy without trouble.
-var tokenEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
+var tokenEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").
+	WithPadding(base32.NoPadding)
 
 // newChallenge gives d a new token of 160 random bits.
 func (s *Service) newChallenge(d *Domain, now time.Time) {

@@ -32,7 +32,8 @@ func (s *Service) Verify(ctx context.Context, organizationID, id string) (Domain
 		return s.recheckOne(ctx, d)
 	}
 	if d.ChallengeExpired(s.now()) {
-		return d, fmt.Errorf("%w (it expired at %s)", ErrChallengeExpired, d.ChallengeExpiresAt.UTC().Format(time.RFC3339))
+		expired := d.ChallengeExpiresAt.UTC().Format(time.RFC3339)
+		return d, fmt.Errorf("%w (it expired at %s)", ErrChallengeExpired, expired)
 	}
 
 	lookupErr := s.lookup(ctx, d)
@@ -71,7 +72,8 @@ func (s *Service) lookup(ctx context.Context, d Domain) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%w: %s has %d TXT records, none of them %q", ErrRecordMismatch, c.RecordName, len(values), c.RecordValue)
+	return fmt.Errorf("%w: %s has %d TXT records, none of them %q",
+		ErrRecordMismatch, c.RecordName, len(values), c.RecordValue)
 }
 
 // RecheckReport counts what a call of [Service.Recheck] did.
@@ -99,7 +101,8 @@ type RecheckReport struct {
 // takes.
 func (s *Service) Recheck(ctx context.Context, limit int) (RecheckReport, error) {
 	var r RecheckReport
-	due, err := s.store.DueForCheck(ctx, s.now().Add(-s.cfg.RecheckInterval), min(or(max(limit, 0), 100), 1000))
+	limit = min(or(max(limit, 0), 100), 1000)
+	due, err := s.store.DueForCheck(ctx, s.now().Add(-s.cfg.RecheckInterval), limit)
 	if err != nil {
 		return r, fmt.Errorf("domain: listing domains due for re-verification: %w", err)
 	}

@@ -86,11 +86,13 @@ func newQueries(db *sqlkit.DB) queries {
 	return queries{
 		insert: db.Rebind(`INSERT INTO domain_domains (` + columns + `)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`),
-		get:  db.Rebind(`SELECT ` + columns + ` FROM domain_domains WHERE id = ? AND organization_id = ?`),
-		list: db.Rebind(`SELECT ` + columns + ` FROM domain_domains WHERE organization_id = ? AND id > ? ORDER BY id LIMIT ?`),
-		update: db.Rebind(`UPDATE domain_domains SET status = ?, include_subdomains = ?, challenge_token = ?,
-			challenge_expires_at = ?, verified_at = ?, last_checked_at = ?, consecutive_failures = ?,
-			last_error = ?, updated_at = ?, revision = revision + 1
+		get: db.Rebind(`SELECT ` + columns + ` FROM domain_domains
+			WHERE id = ? AND organization_id = ?`),
+		list: db.Rebind(`SELECT ` + columns + ` FROM domain_domains
+			WHERE organization_id = ? AND id > ? ORDER BY id LIMIT ?`),
+		update: db.Rebind(`UPDATE domain_domains SET status = ?, include_subdomains = ?,
+			challenge_token = ?, challenge_expires_at = ?, verified_at = ?, last_checked_at = ?,
+			consecutive_failures = ?, last_error = ?, updated_at = ?, revision = revision + 1
 			WHERE id = ? AND organization_id = ? AND revision = ?`),
 		exists: db.Rebind(`SELECT count(*) FROM domain_domains WHERE id = ? AND organization_id = ?`),
 		delete: db.Rebind(`DELETE FROM domain_domains WHERE id = ? AND organization_id = ?`),
@@ -100,8 +102,8 @@ func newQueries(db *sqlkit.DB) queries {
 		events: db.Rebind(`SELECT seq, id, type, organization_id, occurred_at, data FROM domain_events
 			WHERE seq > ? ORDER BY seq LIMIT ?`),
 		nextSeq: `UPDATE domain_event_counter SET n = n + 1 RETURNING n`,
-		insertEvent: db.Rebind(`INSERT INTO domain_events (seq, id, type, organization_id, occurred_at, data)
-			VALUES (?, ?, ?, ?, ?, ?)`),
+		insertEvent: db.Rebind(`INSERT INTO domain_events
+			(seq, id, type, organization_id, occurred_at, data) VALUES (?, ?, ?, ?, ?, ?)`),
 	}
 }
 
@@ -142,15 +144,16 @@ func (s *Store) Get(ctx context.Context, organizationID, id string) (domain.Doma
 }
 
 // List implements [domain.Store].
-func (s *Store) List(ctx context.Context, organizationID, afterID string, limit int) ([]domain.Domain, error) {
+func (s *Store) List(ctx context.Context, organizationID, afterID string,
+	limit int) ([]domain.Domain, error) {
 	return s.queryDomains(ctx, s.q.list, organizationID, afterID, limit)
 }
 
 // Update implements [domain.Store].
 func (s *Store) Update(ctx context.Context, d domain.Domain, events ...domain.Event) error {
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q.update, string(d.Status), d.IncludeSubdomains, d.ChallengeToken,
-			s.db.Time(d.ChallengeExpiresAt), s.db.Time(d.VerifiedAt), s.db.Time(d.LastCheckedAt),
+		res, err := tx.ExecContext(ctx, s.q.update, string(d.Status), d.IncludeSubdomains,
+			d.ChallengeToken, s.db.Time(d.ChallengeExpiresAt), s.db.Time(d.VerifiedAt), s.db.Time(d.LastCheckedAt),
 			d.ConsecutiveFailures, d.LastError, s.db.Time(d.UpdatedAt),
 			d.ID, d.OrganizationID, d.Revision)
 		if err != nil {
@@ -218,8 +221,8 @@ func (s *Store) FindVerified(ctx context.Context, names []string) ([]domain.Doma
 }
 
 func findQuery(db *sqlkit.DB, n int) string {
-	return db.Rebind(`SELECT ` + columns + ` FROM domain_domains WHERE status = 'verified' AND name IN (?` +
-		strings.Repeat(", ?", n-1) + `)`)
+	return db.Rebind(`SELECT ` + columns + ` FROM domain_domains
+		WHERE status = 'verified' AND name IN (?` + strings.Repeat(", ?", n-1) + `)`)
 }
 
 // findStmt returns the prepared capture query for n names, or nil when n
@@ -245,7 +248,8 @@ func (s *Store) findStmt(ctx context.Context, n int) (*sql.Stmt, error) {
 }
 
 // DueForCheck implements [domain.Store].
-func (s *Store) DueForCheck(ctx context.Context, checkedBefore time.Time, limit int) ([]domain.Domain, error) {
+func (s *Store) DueForCheck(ctx context.Context, checkedBefore time.Time,
+	limit int) ([]domain.Domain, error) {
 	return s.queryDomains(ctx, s.q.due, s.db.Time(checkedBefore), limit)
 }
 
@@ -325,8 +329,9 @@ type scanner interface{ Scan(dest ...any) error }
 func scanDomain(row scanner) (domain.Domain, error) {
 	var d domain.Domain
 	var expires, verified, checked, created, updated sqlkit.Time
-	err := row.Scan(&d.ID, &d.OrganizationID, &d.Name, &d.Status, &d.IncludeSubdomains, &d.ChallengeToken,
-		&expires, &verified, &checked, &d.ConsecutiveFailures, &d.LastError, &created, &updated, &d.Revision)
+	err := row.Scan(&d.ID, &d.OrganizationID, &d.Name, &d.Status, &d.IncludeSubdomains,
+		&d.ChallengeToken, &expires, &verified, &checked, &d.ConsecutiveFailures, &d.LastError,
+		&created, &updated, &d.Revision)
 	d.ChallengeExpiresAt, d.VerifiedAt, d.LastCheckedAt = expires.T, verified.T, checked.T
 	d.CreatedAt, d.UpdatedAt = created.T, updated.T
 	return d, err

@@ -16,9 +16,11 @@ const cursorsTable = `CREATE TABLE IF NOT EXISTS demo_cursors (
 
 // consume reads the stored cursor of source, lets handle process what
 // follows it, and stores the cursor handle returns.
-func (a *app) consume(ctx context.Context, source string, handle func(ctx context.Context, after string) (string, error)) {
+func (a *app) consume(ctx context.Context, source string,
+	handle func(ctx context.Context, after string) (string, error)) {
 	var after string
-	err := a.db.QueryRowContext(ctx, `SELECT cursor FROM demo_cursors WHERE source = ?`, source).Scan(&after)
+	q := `SELECT cursor FROM demo_cursors WHERE source = ?`
+	err := a.db.QueryRowContext(ctx, q, source).Scan(&after)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		a.log.Warn("reading the event cursor", "source", source, "err", err)
 		return

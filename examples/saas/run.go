@@ -36,8 +36,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	fs.StringVar(&c.dbPath, "db", defaultDBPath(), "SQLite database file")
-	fs.StringVar(&c.nameserver, "dns", "", "nameserver (host:port) for domain verification; default: the system's")
-	fs.StringVar(&c.adminToken, "admin-token", "", "bearer token of the demo organization's admin; default: random")
+	fs.StringVar(&c.nameserver, "dns", "",
+		"nameserver (host:port) for domain verification; default: the system's")
+	fs.StringVar(&c.adminToken, "admin-token", "",
+		"bearer token of the demo organization's admin; default: random")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log level: DEBUG, INFO, WARN or ERROR")
 	if err := fs.Parse(args); err != nil {
 		return c, err

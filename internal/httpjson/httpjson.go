@@ -64,18 +64,47 @@ func Decode(r *http.Request, v any) error {
 		return Errorf(http.StatusUnsupportedMediaType, "unsupported_media_type",
 			"The request body must be application/json, not %q.", ct)
 	}
-	dec := json.NewDecoder(io.LimitReader(r.Body, MaxBody+1))
+	dec := json.NewDecoder(&limitedReader{r: r.Body, left: MaxBody})
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return Errorf(http.StatusBadRequest, "invalid_json", "The request body is not valid JSON for this endpoint: %s.", jsonProblem(err))
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		return Errorf(http.StatusBadRequest, "invalid_json",
+			"The request body holds more than one JSON value.")
 	}
-	if dec.InputOffset() > MaxBody {
-		return Errorf(http.StatusRequestEntityTooLarge, "body_too_large", "The request body is larger than %d bytes.", MaxBody)
+	if errors.Is(err, errTooLarge) {
+		return Errorf(http.StatusRequestEntityTooLarge, "body_too_large",
+			"The request body is larger than %d bytes.", MaxBody)
 	}
-	if dec.More() {
-		return Errorf(http.StatusBadRequest, "invalid_json", "The request body holds more than one JSON value.")
+	if err != nil {
+		return Errorf(http.StatusBadRequest, "invalid_json",
+			"The request body is not valid JSON for this endpoint: %s.", jsonProblem(err))
 	}
 	return nil
+}
+
+var errTooLarge = errors.New("httpjson: request body too large")
+
+// limitedReader reads at most left bytes and then fails with errTooLarge,
+// so that an oversized body is told apart from a truncated one.
+type limitedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		var probe [1]byte
+		if n, _ := l.r.Read(probe[:]); n > 0 {
+			return 0, errTooLarge
+		}
+		return 0, io.EOF
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
 }
 
 func jsonProblem(err error) string {

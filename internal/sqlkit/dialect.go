@@ -51,7 +51,8 @@ func Wrap(db *sql.DB) (*DB, error) {
 	case *stdlib.Driver:
 		return &DB{DB: db, Dialect: Postgres}, nil
 	}
-	return nil, fmt.Errorf("sqlkit: unsupported driver %T (want modernc.org/sqlite or pgx/v5/stdlib)", db.Driver())
+	return nil, fmt.Errorf("sqlkit: unsupported driver %T (want modernc.org/sqlite or pgx/v5/stdlib)",
+		db.Driver())
 }
 
 // Rebind rewrites the ? placeholders of query into the dialect's form. It

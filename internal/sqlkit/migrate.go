@@ -91,7 +91,8 @@ func (db *DB) migrateOnce(ctx context.Context, pkg string, ms []Migration) error
 			return err
 		}
 		defer tx.Rollback()
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLockKey); err != nil {
+		_, err = tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", migrationLockKey)
+		if err != nil {
 			return fmt.Errorf("taking the migration lock: %w", err)
 		}
 		if err := db.applyPending(ctx, tx, pkg, ms); err != nil {
@@ -135,7 +136,8 @@ func (db *DB) applyPending(ctx context.Context, q execQuerier, pkg string, ms []
 	if err != nil {
 		return err
 	}
-	insert := db.Rebind(`INSERT INTO gatehouse_migrations (package, version, name, applied_at) VALUES (?, ?, ?, ?)`)
+	insert := db.Rebind(`INSERT INTO gatehouse_migrations (package, version, name, applied_at)
+		VALUES (?, ?, ?, ?)`)
 	for _, m := range ms {
 		if applied[m.Version] {
 			continue
@@ -150,8 +152,10 @@ func (db *DB) applyPending(ctx context.Context, q execQuerier, pkg string, ms []
 	return nil
 }
 
-func (db *DB) appliedVersions(ctx context.Context, q execQuerier, pkg string) (map[int]bool, error) {
-	rows, err := q.QueryContext(ctx, db.Rebind(`SELECT version FROM gatehouse_migrations WHERE package = ?`), pkg)
+func (db *DB) appliedVersions(ctx context.Context, q execQuerier,
+	pkg string) (map[int]bool, error) {
+	query := db.Rebind(`SELECT version FROM gatehouse_migrations WHERE package = ?`)
+	rows, err := q.QueryContext(ctx, query, pkg)
 	if err != nil {
 		return nil, fmt.Errorf("reading applied migrations: %w", err)
 	}
