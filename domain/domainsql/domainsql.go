@@ -22,7 +22,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,12 +37,7 @@ var migrationFiles embed.FS
 
 // Migrate creates or upgrades the tables of the domain store in db.
 func Migrate(ctx context.Context, db *sql.DB) error {
-	kdb, err := sqlkit.Wrap(db)
-	if err != nil {
-		return err
-	}
-	sub, _ := fs.Sub(migrationFiles, "migrations")
-	return sqlkit.Migrate(ctx, kdb, "domain", sub)
+	return sqlkit.MigrateDB(ctx, db, "domain", migrationFiles, "migrations")
 }
 
 // Store is a [domain.Store] in a SQL database. It is safe for concurrent

@@ -78,6 +78,21 @@ func Migrate(ctx context.Context, db *DB, pkg string, fsys fs.FS) error {
 	return nil
 }
 
+// MigrateDB is [Migrate] for a *sql.DB whose dialect [Wrap] detects, with
+// the migrations in the directory dir of fsys (typically an embed.FS).
+// It is what each package's own Migrate function calls.
+func MigrateDB(ctx context.Context, db *sql.DB, pkg string, fsys fs.FS, dir string) error {
+	kdb, err := Wrap(db)
+	if err != nil {
+		return err
+	}
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		return fmt.Errorf("sqlkit: migrations of %s: %w", pkg, err)
+	}
+	return Migrate(ctx, kdb, pkg, sub)
+}
+
 // execQuerier is what *sql.Tx and *sql.Conn have in common.
 type execQuerier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
