@@ -101,26 +101,29 @@ func checkSurvivors(t *testing.T, path string, acked map[int]bool) {
 	}
 }
 
+// recordForever records from several goroutines through a Recorder and
+// prints the sequence number of each event whose Record returned.
 func recordForever(t *testing.T, path string) {
 	db, err := sqlkit.OpenSQLite(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := service(t, newStore(t, db))
-	w := bufio.NewWriter(os.Stdout)
-	for seq := 0; ; seq += 25 {
-		batch := make([]audit.Event, 25)
-		for i := range batch {
-			batch[i] = seqEvent(seq + i)
-		}
-		if err := s.RecordBatch(context.Background(), batch); err != nil {
-			t.Fatal(err)
-		}
-		for i := range batch {
-			fmt.Fprintln(w, seq+i)
-		}
-		w.Flush()
+	rec := service(t, newStore(t, db)).NewRecorder(audit.RecorderConfig{})
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for seq := w; ; seq += 8 {
+				if err := rec.Record(context.Background(), seqEvent(seq)); err != nil {
+					panic(err)
+				}
+				mu.Lock()
+				fmt.Println(seq)
+				mu.Unlock()
+			}
+		})
 	}
+	wg.Wait()
 }
 
 // TestSeveralInstancesOneTree records into one organization through
