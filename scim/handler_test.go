@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // harness is a SCIM endpoint mounted at /scim/v2 on a Go 1.22 ServeMux,
@@ -57,6 +58,7 @@ func (h *harness) do(method, path string, body any, headers ...string) *response
 
 func (h *harness) doAs(token, method, path string, body any, headers ...string) *response {
 	h.t.Helper()
+	h.clock.t = h.clock.t.Add(time.Millisecond) // IDs sort in creation order
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:

@@ -43,8 +43,8 @@ func (s *Service) create(ctx context.Context, d *Directory, rt *resourceType, do
 	if err != nil {
 		return nil, err
 	}
-	now := s.now().UTC()
-	r := &Resource{ID: ids.New(idPrefix(rt.kind)), DirectoryID: d.ID, Kind: rt.kind,
+	now := s.stamp()
+	r := &Resource{ID: ids.NewAt(idPrefix(rt.kind), now), DirectoryID: d.ID, Kind: rt.kind,
 		ExternalID: n.externalID, Attributes: n.attrs, Created: now, LastModified: now, Version: 1}
 	err = s.store.Update(ctx, d.ID, func(tx Tx) error {
 		if err := tx.Insert(ctx, r); err != nil {
@@ -120,7 +120,7 @@ func (s *Service) write(ctx context.Context, d *Directory, tx Tx, old *Resource,
 	ev := &events{s: s, d: d, tx: tx}
 	if len(changed) > 0 {
 		r.Version++
-		r.LastModified = s.now().UTC()
+		r.LastModified = s.stamp()
 		if err := tx.Replace(ctx, r); err != nil {
 			return nil, err
 		}

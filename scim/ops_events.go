@@ -15,7 +15,7 @@ type events struct {
 
 func (e *events) emit(ctx context.Context, typ string, payload any) error {
 	return e.tx.Emit(ctx, Event{ID: ids.New("evt"), Type: typ, OrganizationID: e.d.OrganizationID,
-		DirectoryID: e.d.ID, Time: e.s.now().UTC(), Payload: payload})
+		DirectoryID: e.d.ID, Time: e.s.stamp(), Payload: payload})
 }
 
 func userPayload(r *Resource, changed []string) UserEvent {

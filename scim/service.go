@@ -106,7 +106,7 @@ func (s *Service) CreateDirectory(ctx context.Context, organizationID, name stri
 		return nil, errors.New("scim: creating a directory: empty organization ID")
 	}
 	d := &Directory{ID: ids.New("dir"), OrganizationID: organizationID, Name: name,
-		Created: s.now().UTC()}
+		Created: s.stamp()}
 	if err := s.store.CreateDirectory(ctx, d); err != nil {
 		return nil, fmt.Errorf("scim: creating a directory: %w", err)
 	}
@@ -140,7 +140,7 @@ func (s *Service) IssueToken(ctx context.Context, organizationID, directoryID, n
 	}
 	secret, hash := newSecret()
 	t := &Token{ID: ids.New("tok"), DirectoryID: d.ID, OrganizationID: d.OrganizationID,
-		Name: name, Hash: hash, Hint: tokenHint(secret), Created: s.now().UTC()}
+		Name: name, Hash: hash, Hint: tokenHint(secret), Created: s.stamp()}
 	if err := s.store.CreateToken(ctx, t); err != nil {
 		return nil, Secret{}, fmt.Errorf("scim: issuing a token: %w", err)
 	}
@@ -168,7 +168,7 @@ func (s *Service) RotateToken(ctx context.Context, organizationID, directoryID, 
 	if err != nil {
 		return nil, Secret{}, err
 	}
-	end := s.now().Add(max(grace, 0)).UTC()
+	end := s.stamp().Add(max(grace, 0))
 	if old.ExpiresAt.IsZero() || end.Before(old.ExpiresAt) {
 		old.ExpiresAt = end
 	}
@@ -185,7 +185,7 @@ func (s *Service) RevokeToken(ctx context.Context, organizationID, directoryID, 
 		return fmt.Errorf("scim: revoking a token: %w", err)
 	}
 	if t.RevokedAt.IsZero() {
-		t.RevokedAt = s.now().UTC()
+		t.RevokedAt = s.stamp()
 	}
 	return s.store.UpdateToken(ctx, t)
 }
@@ -223,3 +223,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*Token,
 	}
 	return t, nil
 }
+
+// stamp returns the current time as stores keep it: UTC, to the
+// microsecond.
+func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Microsecond) }

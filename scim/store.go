@@ -116,7 +116,7 @@ type Query struct {
 	// Filter selects resources; nil selects all.
 	Filter *Filter
 	// SortBy is the attribute to sort by; nil sorts by ID, which is
-	// creation order.
+	// creation order to the millisecond.
 	SortBy     *AttrPath
 	Descending bool
 	// StartIndex is the 1-based index of the first resource returned;

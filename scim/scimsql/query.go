@@ -1,0 +1,181 @@
+package scimsql
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/scim"
+)
+
+// where is a translated filter: SQL with ? placeholders and its
+// arguments. exact is false when the SQL selects a superset of the
+// filter's matches, which Go then narrows.
+type where struct {
+	sql   string
+	args  []any
+	exact bool
+}
+
+// translate turns what it can of a filter into SQL on the indexed
+// columns. It returns nil when nothing can be translated.
+func (t *tx) translate(e scim.Expr) *where {
+	switch x := e.(type) {
+	case *scim.Logical:
+		l, r := t.translate(x.Left), t.translate(x.Right)
+		if x.Op == "or" {
+			if l == nil || r == nil || !l.exact || !r.exact {
+				return nil
+			}
+			return &where{"(" + l.sql + " OR " + r.sql + ")", append(l.args, r.args...), true}
+		}
+		switch {
+		case l == nil:
+			return inexact(r)
+		case r == nil:
+			return inexact(l)
+		}
+		return &where{"(" + l.sql + " AND " + r.sql + ")", append(l.args, r.args...), l.exact && r.exact}
+	case *scim.Compare:
+		return t.translateCompare(x)
+	}
+	return nil // not, and value filters, are evaluated in Go
+}
+
+func inexact(w *where) *where {
+	if w == nil {
+		return nil
+	}
+	return &where{w.sql, w.args, false}
+}
+
+// translateCompare translates eq on the folded and exact columns, and
+// ordering comparisons on meta.lastModified.
+func (t *tx) translateCompare(c *scim.Compare) *where {
+	p := c.Path
+	if p.Schema != "" {
+		return nil
+	}
+	switch {
+	case p.Name == "meta" && p.Sub == "lastModified" && c.Op != "pr" && c.Op != "ne":
+		op := map[string]string{"eq": "=", "gt": ">", "ge": ">=", "lt": "<", "le": "<="}[c.Op]
+		tv, ok := c.Value.(time.Time)
+		if op == "" || !ok {
+			return nil
+		}
+		return &where{"last_modified " + op + " ?", []any{t.s.db.Time(tv)}, true}
+	case c.Op != "eq":
+		return nil
+	}
+	switch p.String() {
+	case "id":
+		return &where{"id = ?", []any{c.Value}, true}
+	case "externalId":
+		return &where{"external_id = ?", []any{c.Value}, true}
+	case "userName":
+		return &where{"user_name_fold = ?", []any{fold(c.Value)}, true}
+	case "displayName":
+		return &where{"display_name_fold = ?", []any{fold(c.Value)}, true}
+	case "active":
+		b, _ := c.Value.(bool)
+		return &where{"active = ?", []any{boolInt(b)}, true}
+	case "emails.value", "emails":
+		return &where{`id IN (SELECT resource_id FROM scim_emails WHERE directory_id = ? AND value_fold = ?)`,
+			[]any{t.dir, fold(c.Value)}, true}
+	}
+	return nil
+}
+
+func fold(v any) any {
+	s, _ := v.(string)
+	return strings.ToLower(s)
+}
+
+// List implements [scim.Reader]. An exactly translated filter sorted by ID
+// or userName is paged in SQL; anything else is narrowed in SQL as far as
+// it can be and finished with scim.ApplyQuery.
+func (t *tx) List(ctx context.Context, kind scim.Kind, q scim.Query) (*scim.Page, error) {
+	w := &where{sql: "1 = 1", exact: true}
+	if q.Filter != nil {
+		if w = t.translate(q.Filter.Expr()); w == nil {
+			w = &where{sql: "1 = 1", exact: false}
+		}
+	}
+	order, ok := t.orderBy(q)
+	if !w.exact || !ok {
+		return t.listInGo(ctx, kind, q, w)
+	}
+	return t.listInSQL(ctx, kind, q, w, order)
+}
+
+func (t *tx) orderBy(q scim.Query) (string, bool) {
+	if q.SortBy == nil {
+		return "id", true
+	}
+	if q.SortBy.String() == "userName" {
+		if q.Descending {
+			return "user_name_fold DESC, id DESC", true
+		}
+		return "user_name_fold, id", true
+	}
+	return "", false
+}
+
+func (t *tx) base(kind scim.Kind, q scim.Query, w *where) (string, []any) {
+	cond := "directory_id = ? AND kind = ? AND " + w.sql
+	args := append([]any{t.dir, string(kind)}, w.args...)
+	if q.After != "" {
+		cond += " AND id > ?"
+		args = append(args, q.After)
+	}
+	return cond, args
+}
+
+func (t *tx) listInSQL(ctx context.Context, kind scim.Kind, q scim.Query, w *where, order string) (*scim.Page, error) {
+	cond, args := t.base(kind, q, w)
+	page := &scim.Page{}
+	err := t.q.QueryRowContext(ctx, t.s.db.Rebind(`SELECT COUNT(*) FROM scim_resources WHERE `+cond),
+		args...).Scan(&page.Total)
+	if err != nil {
+		return nil, fmt.Errorf("scimsql: counting resources: %w", err)
+	}
+	if q.Count == 0 || page.Total == 0 {
+		return page, nil
+	}
+	limit := q.Count
+	if limit < 0 {
+		limit = page.Total
+	}
+	offset := max(q.StartIndex, 1) - 1
+	query := `SELECT ` + resourceColumns + ` FROM scim_resources WHERE ` + cond +
+		` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+	page.Resources, err = t.query(ctx, query, append(args, limit, offset)...)
+	return page, err
+}
+
+func (t *tx) listInGo(ctx context.Context, kind scim.Kind, q scim.Query, w *where) (*scim.Page, error) {
+	cond, args := t.base(kind, q, w)
+	rs, err := t.query(ctx, `SELECT `+resourceColumns+` FROM scim_resources WHERE `+cond, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scim.ApplyQuery(rs, q), nil
+}
+
+func (t *tx) query(ctx context.Context, query string, args ...any) ([]*scim.Resource, error) {
+	rows, err := t.q.QueryContext(ctx, t.s.db.Rebind(query), args...)
+	if err != nil {
+		return nil, fmt.Errorf("scimsql: listing resources: %w", err)
+	}
+	defer rows.Close()
+	var out []*scim.Resource
+	for rows.Next() {
+		r, err := t.scanResource(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scimsql: listing resources: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,89 @@
+package scimsql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/gatehouse/gatehouse/internal/sqlkit"
+	"github.com/gatehouse/gatehouse/scim"
+)
+
+const tokenColumns = `id, directory_id, organization_id, name, hash, hint, created, expires_at,
+	revoked_at, last_used`
+
+// CreateToken implements [scim.Store].
+func (s *Store) CreateToken(ctx context.Context, t *scim.Token) error {
+	_, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO scim_tokens (`+tokenColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		t.ID, t.DirectoryID, t.OrganizationID, t.Name, t.Hash, t.Hint, s.db.Time(t.Created),
+		s.db.Time(t.ExpiresAt), s.db.Time(t.RevokedAt), s.db.Time(t.LastUsed))
+	if sqlkit.IsForeignKeyViolation(err) {
+		return scim.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("scimsql: creating token: %w", err)
+	}
+	return nil
+}
+
+func scanToken(row interface{ Scan(...any) error }) (*scim.Token, error) {
+	t := &scim.Token{}
+	var created, expires, revoked, used sqlkit.Time
+	err := row.Scan(&t.ID, &t.DirectoryID, &t.OrganizationID, &t.Name, &t.Hash, &t.Hint,
+		&created, &expires, &revoked, &used)
+	if err != nil {
+		return nil, err
+	}
+	t.Created, t.ExpiresAt, t.RevokedAt, t.LastUsed = created.T, expires.T, revoked.T, used.T
+	return t, nil
+}
+
+// TokenByHash implements [scim.Store]; the lookup uses the unique index
+// on the hash.
+func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*scim.Token, error) {
+	row := s.db.QueryRowContext(ctx, s.db.Rebind(
+		`SELECT `+tokenColumns+` FROM scim_tokens WHERE hash = ?`), hash)
+	t, err := scanToken(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, scim.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("scimsql: reading token: %w", err)
+	}
+	return t, nil
+}
+
+// Tokens implements [scim.Store].
+func (s *Store) Tokens(ctx context.Context, dir string) ([]*scim.Token, error) {
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(
+		`SELECT `+tokenColumns+` FROM scim_tokens WHERE directory_id = ? ORDER BY id`), dir)
+	if err != nil {
+		return nil, fmt.Errorf("scimsql: listing tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []*scim.Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("scimsql: listing tokens: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// UpdateToken implements [scim.Store].
+func (s *Store) UpdateToken(ctx context.Context, t *scim.Token) error {
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(`UPDATE scim_tokens
+		SET expires_at = ?, revoked_at = ?, last_used = ? WHERE id = ? AND directory_id = ?`),
+		s.db.Time(t.ExpiresAt), s.db.Time(t.RevokedAt), s.db.Time(t.LastUsed), t.ID, t.DirectoryID)
+	if err != nil {
+		return fmt.Errorf("scimsql: updating token: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return scim.ErrNotFound
+	}
+	return nil
+}
