@@ -66,6 +66,12 @@ type Config struct {
 	SAMLSigner      crypto.Signer
 	SAMLCertificate *x509.Certificate
 
+	// OIDCClientKey, if set, authenticates the service at token endpoints
+	// of connections that use private_key_jwt (RSA, ECDSA or Ed25519), and
+	// OIDCClientKeyID names it in the JWKS that the handler publishes.
+	OIDCClientKey   crypto.Signer
+	OIDCClientKeyID string
+
 	// ClockSkew is how far the IdP's clock may be off; default
 	// DefaultClockSkew, at most MaxClockSkew.
 	ClockSkew time.Duration
@@ -90,6 +96,7 @@ type Service struct {
 	cfg      Config
 	base     *url.URL
 	basePath string
+	oidc     *oidcCache
 }
 
 // New validates cfg and returns a Service.
@@ -125,7 +132,8 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
-	return &Service{cfg: cfg, base: base, basePath: base.Path}, nil
+	cache := &oidcCache{docs: map[string]cachedDoc{}, keys: map[string]*cachedKeys{}}
+	return &Service{cfg: cfg, base: base, basePath: base.Path, oidc: cache}, nil
 }
 
 func (s *Service) now() time.Time { return s.cfg.Clock() }
@@ -141,12 +149,16 @@ func (s *Service) endpoint(parts ...string) string {
 //	GET  {base}/login?connection=|organization=|email=&return=
 //	GET  {base}/saml/{connection}/metadata
 //	POST {base}/saml/{connection}/acs
+//	GET  {base}/oidc/{connection}/callback
+//	GET  {base}/oidc/jwks (the public key of Config.OIDCClientKey)
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
 	p := s.basePath
 	mux.HandleFunc("GET "+p+"/login", s.handleLogin)
 	mux.HandleFunc("GET "+p+"/saml/{id}/metadata", s.handleSPMetadata)
 	mux.HandleFunc("POST "+p+"/saml/{id}/acs", s.handleACS)
+	mux.HandleFunc("GET "+p+"/oidc/{id}/callback", s.handleOIDCCallback)
+	mux.HandleFunc("GET "+p+"/oidc/jwks", s.handleClientJWKS)
 	return mux
 }
 

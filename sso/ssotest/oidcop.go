@@ -1,0 +1,188 @@
+package ssotest
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jws"
+)
+
+// OP is an OpenID provider for tests and development: discovery, JWKS,
+// authorization (which signs in User at once), token and userinfo
+// endpoints, in an httptest server. It checks PKCE (S256), the client
+// secret (basic or post) and single use of codes.
+type OP struct {
+	Server       *httptest.Server
+	Key          *rsa.PrivateKey
+	KeyID        string
+	ClientID     string
+	ClientSecret string
+	// User holds the claims of the user who signs in; sub is required.
+	User map[string]any
+	// IDTokenClaims, if set, may change the claims of each ID token
+	// before it is signed, to make bad ones.
+	IDTokenClaims func(claims map[string]any)
+
+	mu    sync.Mutex
+	codes map[string]grant
+}
+
+type grant struct {
+	nonce, challenge, redirect string
+	used                       bool
+}
+
+// NewOP starts an OP for one client. Call Close when done.
+func NewOP(clientID, clientSecret string) (*OP, error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, fmt.Errorf("ssotest: generating key: %w", err)
+	}
+	op := &OP{Key: key, KeyID: "key-1", ClientID: clientID, ClientSecret: clientSecret,
+		User: map[string]any{"sub": "user-1", "email": "carol@example.com", "given_name": "Carol",
+			"family_name": "Jones", "groups": []string{"eng"}},
+		codes: map[string]grant{}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /.well-known/openid-configuration", op.discovery)
+	mux.HandleFunc("GET /jwks", op.jwks)
+	mux.HandleFunc("GET /authorize", op.authorize)
+	mux.HandleFunc("POST /token", op.token)
+	op.Server = httptest.NewServer(mux)
+	return op, nil
+}
+
+// Close stops the server.
+func (op *OP) Close() { op.Server.Close() }
+
+// Issuer returns the OP's issuer URL.
+func (op *OP) Issuer() string { return op.Server.URL }
+
+func (op *OP) discovery(w http.ResponseWriter, _ *http.Request) {
+	iss := op.Issuer()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"issuer": iss, "authorization_endpoint": iss + "/authorize", "token_endpoint": iss + "/token",
+		"jwks_uri": iss + "/jwks", "id_token_signing_alg_values_supported": []string{"RS256"},
+		"response_types_supported": []string{"code"}, "subject_types_supported": []string{"public"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+	})
+}
+
+func (op *OP) jwks(w http.ResponseWriter, _ *http.Request) {
+	k, _ := jwk.FromRaw(op.Key.Public())
+	_ = k.Set(jwk.KeyIDKey, op.KeyID)
+	_ = k.Set(jwk.AlgorithmKey, "RS256")
+	set := jwk.NewSet()
+	_ = set.AddKey(k)
+	writeJSON(w, http.StatusOK, set)
+}
+
+func (op *OP) authorize(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("client_id") != op.ClientID || q.Get("response_type") != "code" ||
+		q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" {
+		http.Error(w, "bad authorization request", http.StatusBadRequest)
+		return
+	}
+	code := randomID()
+	op.mu.Lock()
+	op.codes[code] = grant{nonce: q.Get("nonce"), challenge: q.Get("code_challenge"),
+		redirect: q.Get("redirect_uri")}
+	op.mu.Unlock()
+	u, err := url.Parse(q.Get("redirect_uri"))
+	if err != nil {
+		http.Error(w, "bad redirect_uri", http.StatusBadRequest)
+		return
+	}
+	v := u.Query()
+	v.Set("code", code)
+	v.Set("state", q.Get("state"))
+	u.RawQuery = v.Encode()
+	http.Redirect(w, r, u.String(), http.StatusFound)
+}
+
+func (op *OP) token(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil || !op.clientOK(r) {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client"})
+		return
+	}
+	g, ok := op.redeem(r.PostForm.Get("code"))
+	sum := sha256.Sum256([]byte(r.PostForm.Get("code_verifier")))
+	if !ok || g.redirect != r.PostForm.Get("redirect_uri") ||
+		base64.RawURLEncoding.EncodeToString(sum[:]) != g.challenge {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"})
+		return
+	}
+	idt, err := op.IDToken(g.nonce)
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"access_token": randomID(), "token_type": "Bearer",
+		"expires_in": 300, "id_token": idt})
+}
+
+func (op *OP) clientOK(r *http.Request) bool {
+	id, secret, ok := r.BasicAuth()
+	if !ok {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	return id == op.ClientID && secret == op.ClientSecret
+}
+
+// redeem uses a code once.
+func (op *OP) redeem(code string) (grant, bool) {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	g, ok := op.codes[code]
+	if !ok || g.used {
+		return grant{}, false
+	}
+	g.used = true
+	op.codes[code] = g
+	return g, true
+}
+
+// IDToken signs an ID token for User with nonce, valid for five minutes.
+func (op *OP) IDToken(nonce string) (string, error) {
+	now := time.Now()
+	claims := map[string]any{"iss": op.Issuer(), "aud": op.ClientID, "iat": now.Unix(),
+		"exp": now.Add(5 * time.Minute).Unix(), "nonce": nonce}
+	for k, v := range op.User {
+		claims[k] = v
+	}
+	if op.IDTokenClaims != nil {
+		op.IDTokenClaims(claims)
+	}
+	return SignJWT(claims, op.Key, op.KeyID)
+}
+
+// SignJWT signs claims with RS256 and key, naming kid.
+func SignJWT(claims map[string]any, key *rsa.PrivateKey, kid string) (string, error) {
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+	hdrs := jws.NewHeaders()
+	_ = hdrs.Set(jws.KeyIDKey, kid)
+	_ = hdrs.Set(jws.TypeKey, "JWT")
+	b, err := jws.Sign(payload, jws.WithKey(jwa.RS256, key, jws.WithProtectedHeaders(hdrs)))
+	return string(b), err
+}
+
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
