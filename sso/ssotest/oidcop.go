@@ -180,7 +180,6 @@ func SignJWT(claims map[string]any, key *rsa.PrivateKey, kid string) (string, er
 	return string(b), err
 }
 
-
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
