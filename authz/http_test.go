@@ -94,7 +94,9 @@ func TestMiddleware(t *testing.T) {
 				t.Fatalf("status = %d, want %d: %s", rec.Code, tc.status, rec.Body)
 			}
 			if tc.code != "" {
-				var body struct{ Error struct{ Code, Message string } }
+				var body struct {
+					Error struct{ Code, Message string }
+				}
 				if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil || body.Error.Code != tc.code {
 					t.Errorf("body = %s, want code %q", rec.Body, tc.code)
 				}
