@@ -39,7 +39,7 @@ func (m *MemoryStore) CreateConnection(_ context.Context, c *Connection) error {
 	if _, ok := m.conns[c.ID]; ok {
 		return ErrConflict
 	}
-	m.conns[c.ID] = c.clone()
+	m.conns[c.ID] = storable(c)
 	return nil
 }
 
@@ -51,7 +51,7 @@ func (m *MemoryStore) UpdateConnection(_ context.Context, c *Connection) error {
 	if !ok || old.OrganizationID != c.OrganizationID {
 		return ErrNotFound
 	}
-	m.conns[c.ID] = c.clone()
+	m.conns[c.ID] = storable(c)
 	return nil
 }
 
@@ -105,6 +105,16 @@ func (m *MemoryStore) DeleteConnection(_ context.Context, org, id string) error 
 	delete(m.conns, id)
 	delete(m.attempts, id)
 	return nil
+}
+
+// storable returns the copy of c that a store keeps: without a plaintext
+// client secret.
+func storable(c *Connection) *Connection {
+	d := c.clone()
+	if d.OIDC != nil {
+		d.OIDC.ClientSecret = ""
+	}
+	return d
 }
 
 // SaveLoginState implements [Store].

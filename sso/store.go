@@ -55,7 +55,9 @@ type Attempt struct {
 // [github.com/gatehouse/gatehouse/sso/ssotest.TestStore].
 //
 // Values passed in and handed out are owned by the caller: an
-// implementation copies what it keeps.
+// implementation copies what it keeps. A Store never keeps an OIDC
+// ClientSecret in the clear: it drops the field and keeps only
+// SealedClientSecret.
 type Store interface {
 	// CreateConnection stores a new connection; ErrConflict if its ID is
 	// taken.

@@ -26,6 +26,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sso.Store) {
 		{"ConnectionRoundTrip", testConnectionRoundTrip},
 		{"ConnectionIsolation", testConnectionIsolation},
 		{"ConnectionConflict", testConnectionConflict},
+		{"ConnectionDropsPlaintextSecret", testConnectionDropsSecret},
 		{"ConnectionUpdateDelete", testConnectionUpdateDelete},
 		{"ConnectionList", testConnectionList},
 		{"LoginStateOnce", testLoginStateOnce},
@@ -128,6 +129,21 @@ func testConnectionIsolation(t *testing.T, s sso.Store) {
 	must(t, err)
 	if len(atts) != 0 {
 		t.Errorf("org_b reads %d attempts of org_a", len(atts))
+	}
+}
+
+func testConnectionDropsSecret(t *testing.T, s sso.Store) {
+	ctx := context.Background()
+	c := oidcConnection("org_a", "conn_1")
+	c.OIDC.ClientSecret = "plaintext"
+	must(t, s.CreateConnection(ctx, c))
+	got, err := s.Connection(ctx, "org_a", "conn_1")
+	must(t, err)
+	if got.OIDC.ClientSecret != "" {
+		t.Errorf("the store kept the plaintext client secret")
+	}
+	if diff := cmp.Diff(c.OIDC.SealedClientSecret, got.OIDC.SealedClientSecret); diff != "" {
+		t.Errorf("sealed secret (-want +got):\n%s", diff)
 	}
 }
 
