@@ -18,9 +18,9 @@ func fsSub() (fs.FS, error) {
 // queries holds the store's SQL in the dialect's placeholder form.
 type queries struct {
 	insertConn, updateConn, getConn, getConnByID, listConns, deleteConn string
-	insertState, takeState, sweepStates                                string
-	remember, sweepUsed                                                string
-	insertAttempt, trimAttempts, listAttempts, deleteAttempts          string
+	insertState, takeState, sweepStates                                 string
+	remember, sweepUsed                                                 string
+	insertAttempt, trimAttempts, listAttempts, deleteAttempts           string
 }
 
 func prepare(db *sqlkit.DB) queries {
