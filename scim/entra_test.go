@@ -141,7 +141,7 @@ func TestEntraGroupSequence(t *testing.T) {
 
 	n := len(h.events())
 	h.do("PATCH", "/Groups/"+gid, patchBody(map[string]any{"op": "Add", "path": "members",
-		"value": []any{map[string]any{"value": u1}, map[string]any{"value": u2}}})).must(t, 200)
+		"value": []any{map[string]any{"value": u1}, map[string]any{"value": u2}}})).must(t, 204)
 	r = h.do("GET", "/Groups/"+gid, nil).must(t, 200)
 	if get(r.body, "members.0.value") != u1 || get(r.body, "members.1.value") != u2 ||
 		get(r.body, "members.0.display") != "Test User" {
@@ -154,9 +154,9 @@ func TestEntraGroupSequence(t *testing.T) {
 
 	// Removal by path filter, then by value array.
 	h.do("PATCH", "/Groups/"+gid, patchBody(map[string]any{"op": "Remove",
-		"path": `members[value eq "` + u1 + `"]`})).must(t, 200)
+		"path": `members[value eq "` + u1 + `"]`})).must(t, 204)
 	h.do("PATCH", "/Groups/"+gid, patchBody(map[string]any{"op": "Remove", "path": "members",
-		"value": []any{map[string]any{"value": u2}}})).must(t, 200)
+		"value": []any{map[string]any{"value": u2}}})).must(t, 204)
 	r = h.do("GET", "/Groups/"+gid, nil).must(t, 200)
 	if r.body["members"] != nil {
 		t.Errorf("members after removals: %v", r.body["members"])
@@ -168,7 +168,7 @@ func TestEntraGroupSequence(t *testing.T) {
 
 	// Rename with Replace and a path; a member that does not exist.
 	h.do("PATCH", "/Groups/"+gid, patchBody(map[string]any{"op": "Replace", "path": "displayName",
-		"value": "Renamed"})).must(t, 200)
+		"value": "Renamed"})).must(t, 204)
 	h.do("PATCH", "/Groups/"+gid, patchBody(map[string]any{"op": "Add", "path": "members",
 		"value": []any{map[string]any{"value": "usr_missing"}}})).scimError(t, 400, ScimTypeInvalidValue)
 	r = h.do("GET", "/Groups?excludedAttributes=members&filter="+q(`displayName eq "renamed"`), nil).must(t, 200)

@@ -112,7 +112,13 @@ func (rt *resourceType) parseFilter(raw string) (*Filter, error) {
 	if m := entraValuePath.FindStringSubmatch(src); m != nil {
 		src = fmt.Sprintf("%s[%s and %s %s %s]", m[1], m[2], m[3], m[4], m[5])
 	}
-	ast, err := parseWithoutPanic(src)
+	var ast fp.Expression
+	var err error
+	if fast, ok := fastCompare(src); ok {
+		ast = fast
+	} else {
+		ast, err = parseWithoutPanic(src)
+	}
 	if err != nil {
 		return nil, errorf(400, ScimTypeInvalidFilter, "malformed filter: %v", err)
 	}

@@ -199,6 +199,9 @@ func parsePathWithoutPanic(s string) (path fp.Path, err error) {
 	if len(s) > MaxFilterLength {
 		return fp.Path{}, fmt.Errorf("path too long")
 	}
+	if p, ok := fastPath(s); ok {
+		return p, nil
+	}
 	return fp.ParsePath([]byte(s))
 }
 

@@ -119,6 +119,15 @@ func (s *Service) servePatch(w http.ResponseWriter, r *request, rt *resourceType
 	if err != nil {
 		return err
 	}
+	// A group's answer would carry all its members; RFC 7644 section
+	// 3.5.2 allows 204 instead, which Okta and Entra ID accept. A client
+	// that wants the group asks with attributes or excludedAttributes.
+	query := r.URL.Query()
+	if rt.kind == KindGroup && !query.Has("attributes") && !query.Has("excludedAttributes") {
+		w.Header().Set("ETag", etag(res.Version))
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
 	return s.respond(w, r, rt, res, http.StatusOK)
 }
 

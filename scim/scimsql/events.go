@@ -54,7 +54,7 @@ func (s *Store) Events(ctx context.Context, after string, limit int) ([]scim.Eve
 
 func (t *tx) Emit(ctx context.Context, e scim.Event) error {
 	if !t.locked && t.s.db.Dialect.String() == "postgres" {
-		if _, err := t.q.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, eventLockKey); err != nil {
+		if _, err := t.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, eventLockKey); err != nil {
 			return fmt.Errorf("scimsql: taking the event lock: %w", err)
 		}
 		t.locked = true
@@ -72,7 +72,7 @@ func (t *tx) Emit(ctx context.Context, e scim.Event) error {
 	if err != nil {
 		return fmt.Errorf("scimsql: encoding event: %w", err)
 	}
-	_, err = t.q.ExecContext(ctx, t.s.db.Rebind(`INSERT INTO scim_events (id, body) VALUES (?, ?)`),
+	_, err = t.exec(ctx, (`INSERT INTO scim_events (id, body) VALUES (?, ?)`),
 		e.ID, string(body))
 	if err != nil {
 		return fmt.Errorf("scimsql: writing event: %w", err)
@@ -81,8 +81,8 @@ func (t *tx) Emit(ctx context.Context, e scim.Event) error {
 }
 
 func (t *tx) fillOrganization(ctx context.Context, e *scim.Event) error {
-	err := t.q.QueryRowContext(ctx, t.s.db.Rebind(
-		`SELECT organization_id FROM scim_directories WHERE id = ?`), t.dir).Scan(&e.OrganizationID)
+	err := t.queryRow(ctx, `SELECT organization_id FROM scim_directories WHERE id = ?`,
+		[]any{t.dir}, func(row *sql.Row) error { return row.Scan(&e.OrganizationID) })
 	if err != nil && err != sql.ErrNoRows {
 		return fmt.Errorf("scimsql: reading directory: %w", err)
 	}

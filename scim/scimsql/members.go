@@ -2,6 +2,7 @@ package scimsql
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/gatehouse/gatehouse/internal/sqlkit"
@@ -9,12 +10,13 @@ import (
 )
 
 func (t *tx) Members(ctx context.Context, group, after string, limit int) ([]scim.Member, error) {
-	rows, err := t.q.QueryContext(ctx, t.s.db.Rebind(`SELECT member_id, member_type, display
+	rows, done, err := t.queryRows(ctx, `SELECT member_id, member_type, display
 		FROM scim_members WHERE directory_id = ? AND group_id = ? AND member_id > ?
-		ORDER BY member_id LIMIT ?`), t.dir, group, after, max(limit, 0))
+		ORDER BY member_id LIMIT ?`, t.dir, group, after, max(limit, 0))
 	if err != nil {
 		return nil, fmt.Errorf("scimsql: reading members: %w", err)
 	}
+	defer done()
 	defer rows.Close()
 	var out []scim.Member
 	for rows.Next() {
@@ -31,8 +33,9 @@ func (t *tx) Members(ctx context.Context, group, after string, limit int) ([]sci
 
 func (t *tx) IsMember(ctx context.Context, group, member string) (bool, error) {
 	var n int
-	err := t.q.QueryRowContext(ctx, t.s.db.Rebind(`SELECT COUNT(*) FROM scim_members
-		WHERE directory_id = ? AND group_id = ? AND member_id = ?`), t.dir, group, member).Scan(&n)
+	err := t.queryRow(ctx, `SELECT COUNT(*) FROM scim_members
+		WHERE directory_id = ? AND group_id = ? AND member_id = ?`, []any{t.dir, group, member},
+		func(row *sql.Row) error { return row.Scan(&n) })
 	if err != nil {
 		return false, fmt.Errorf("scimsql: reading membership: %w", err)
 	}
@@ -40,11 +43,12 @@ func (t *tx) IsMember(ctx context.Context, group, member string) (bool, error) {
 }
 
 func (t *tx) GroupsOf(ctx context.Context, member string) ([]string, error) {
-	rows, err := t.q.QueryContext(ctx, t.s.db.Rebind(`SELECT group_id FROM scim_members
-		WHERE directory_id = ? AND member_id = ? ORDER BY group_id`), t.dir, member)
+	rows, done, err := t.queryRows(ctx, `SELECT group_id FROM scim_members
+		WHERE directory_id = ? AND member_id = ? ORDER BY group_id`, t.dir, member)
 	if err != nil {
 		return nil, fmt.Errorf("scimsql: reading groups: %w", err)
 	}
+	defer done()
 	defer rows.Close()
 	var out []string
 	for rows.Next() {
@@ -61,7 +65,7 @@ func (t *tx) AddMember(ctx context.Context, group string, m scim.Member) (bool, 
 	if !t.writable {
 		return false, errReadOnly
 	}
-	res, err := t.q.ExecContext(ctx, t.s.db.Rebind(`INSERT INTO scim_members
+	res, err := t.exec(ctx, (`INSERT INTO scim_members
 		(directory_id, group_id, member_id, member_type, display) VALUES (?, ?, ?, ?, ?)
 		ON CONFLICT (directory_id, group_id, member_id) DO NOTHING`),
 		t.dir, group, m.Value, string(m.Type), m.Display)
@@ -76,7 +80,7 @@ func (t *tx) RemoveMember(ctx context.Context, group, member string) (bool, erro
 	if !t.writable {
 		return false, errReadOnly
 	}
-	res, err := t.q.ExecContext(ctx, t.s.db.Rebind(`DELETE FROM scim_members
+	res, err := t.exec(ctx, (`DELETE FROM scim_members
 		WHERE directory_id = ? AND group_id = ? AND member_id = ?`), t.dir, group, member)
 	if err != nil {
 		return false, fmt.Errorf("scimsql: removing member: %w", err)

@@ -2,7 +2,9 @@ package scimsql
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -135,23 +137,30 @@ func (t *tx) base(kind scim.Kind, q scim.Query, w *where) (string, []any) {
 func (t *tx) listInSQL(ctx context.Context, kind scim.Kind, q scim.Query, w *where, order string) (*scim.Page, error) {
 	cond, args := t.base(kind, q, w)
 	page := &scim.Page{}
-	err := t.q.QueryRowContext(ctx, t.s.db.Rebind(`SELECT COUNT(*) FROM scim_resources WHERE `+cond),
-		args...).Scan(&page.Total)
+	offset := max(q.StartIndex, 1) - 1
+	if q.Count != 0 {
+		query := `SELECT ` + resourceColumns + ` FROM scim_resources WHERE ` + cond +
+			` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+		limit := q.Count
+		if limit < 0 {
+			limit = math.MaxInt32
+		}
+		var err error
+		if page.Resources, err = t.query(ctx, query, append(args, limit, offset)...); err != nil {
+			return nil, err
+		}
+		// A first page that is not full holds every match: no count needed.
+		if offset == 0 && len(page.Resources) < limit {
+			page.Total = len(page.Resources)
+			return page, nil
+		}
+	}
+	err := t.queryRow(ctx, `SELECT COUNT(*) FROM scim_resources WHERE `+cond, args,
+		func(row *sql.Row) error { return row.Scan(&page.Total) })
 	if err != nil {
 		return nil, fmt.Errorf("scimsql: counting resources: %w", err)
 	}
-	if q.Count == 0 || page.Total == 0 {
-		return page, nil
-	}
-	limit := q.Count
-	if limit < 0 {
-		limit = page.Total
-	}
-	offset := max(q.StartIndex, 1) - 1
-	query := `SELECT ` + resourceColumns + ` FROM scim_resources WHERE ` + cond +
-		` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
-	page.Resources, err = t.query(ctx, query, append(args, limit, offset)...)
-	return page, err
+	return page, nil
 }
 
 func (t *tx) listInGo(ctx context.Context, kind scim.Kind, q scim.Query, w *where) (*scim.Page, error) {
@@ -164,10 +173,11 @@ func (t *tx) listInGo(ctx context.Context, kind scim.Kind, q scim.Query, w *wher
 }
 
 func (t *tx) query(ctx context.Context, query string, args ...any) ([]*scim.Resource, error) {
-	rows, err := t.q.QueryContext(ctx, t.s.db.Rebind(query), args...)
+	rows, done, err := t.queryRows(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("scimsql: listing resources: %w", err)
 	}
+	defer done()
 	defer rows.Close()
 	var out []*scim.Resource
 	for rows.Next() {

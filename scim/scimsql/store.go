@@ -26,7 +26,8 @@ var migrations embed.FS
 // Store is a scim.Store on a SQL database. It is safe for concurrent use
 // by any number of processes sharing the database.
 type Store struct {
-	db *sqlkit.DB
+	db    *sqlkit.DB
+	cache stmtCache
 }
 
 var _ scim.Store = (*Store)(nil)
@@ -80,9 +81,13 @@ func scanDirectory(row interface{ Scan(...any) error }) (*scim.Directory, error)
 
 // Directory implements [scim.Store].
 func (s *Store) Directory(ctx context.Context, id string) (*scim.Directory, error) {
-	row := s.db.QueryRowContext(ctx, s.db.Rebind(
-		`SELECT `+directoryColumns+` FROM scim_directories WHERE id = ?`), id)
-	d, err := scanDirectory(row)
+	var d *scim.Directory
+	err := (&tx{s: s}).queryRow(ctx, `SELECT `+directoryColumns+` FROM scim_directories WHERE id = ?`,
+		[]any{id}, func(row *sql.Row) error {
+			var err error
+			d, err = scanDirectory(row)
+			return err
+		})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, scim.ErrNotFound
 	}

@@ -43,9 +43,13 @@ func scanToken(row interface{ Scan(...any) error }) (*scim.Token, error) {
 // TokenByHash implements [scim.Store]; the lookup uses the unique index
 // on the hash.
 func (s *Store) TokenByHash(ctx context.Context, hash []byte) (*scim.Token, error) {
-	row := s.db.QueryRowContext(ctx, s.db.Rebind(
-		`SELECT `+tokenColumns+` FROM scim_tokens WHERE hash = ?`), hash)
-	t, err := scanToken(row)
+	var t *scim.Token
+	err := (&tx{s: s}).queryRow(ctx, `SELECT `+tokenColumns+` FROM scim_tokens WHERE hash = ?`,
+		[]any{hash}, func(row *sql.Row) error {
+			var err error
+			t, err = scanToken(row)
+			return err
+		})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, scim.ErrNotFound
 	}

@@ -12,17 +12,10 @@ import (
 	"github.com/gatehouse/gatehouse/scim"
 )
 
-// querier is what *sql.DB and *sql.Tx have in common.
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
 // tx reads, and in an Update writes, one directory's resources.
 type tx struct {
 	s        *Store
-	q        querier
+	sqlTx    *sql.Tx // nil in a View
 	dir      string
 	writable bool
 	locked   bool
@@ -33,14 +26,14 @@ var errReadOnly = errors.New("scimsql: write in a read-only view")
 // View implements [scim.Store]. Reads go to the database directly, not in
 // a transaction, so they never wait for writers.
 func (s *Store) View(ctx context.Context, dir string, fn func(scim.Reader) error) error {
-	return fn(&tx{s: s, q: s.db.DB, dir: dir})
+	return fn(&tx{s: s, dir: dir})
 }
 
 // Update implements [scim.Store] with one database transaction, retried
 // on transient conflicts.
 func (s *Store) Update(ctx context.Context, dir string, fn func(scim.Tx) error) error {
 	return s.db.InTx(ctx, func(sqlTx *sql.Tx) error {
-		return fn(&tx{s: s, q: sqlTx, dir: dir, writable: true})
+		return fn(&tx{s: s, sqlTx: sqlTx, dir: dir, writable: true})
 	})
 }
 
@@ -68,7 +61,12 @@ func (t *tx) Get(ctx context.Context, kind scim.Kind, id string) (*scim.Resource
 	if t.writable && t.s.db.Dialect == sqlkit.Postgres {
 		q += ` FOR UPDATE`
 	}
-	r, err := t.scanResource(t.q.QueryRowContext(ctx, t.s.db.Rebind(q), t.dir, string(kind), id))
+	var r *scim.Resource
+	err := t.queryRow(ctx, q, []any{t.dir, string(kind), id}, func(row *sql.Row) error {
+		var err error
+		r, err = t.scanResource(row)
+		return err
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, scim.ErrNotFound
 	}
@@ -111,7 +109,7 @@ func (t *tx) Insert(ctx context.Context, r *scim.Resource) error {
 		return fmt.Errorf("scimsql: encoding resource: %w", err)
 	}
 	un, dn, ext, active := indexed(r)
-	_, err = t.q.ExecContext(ctx, t.s.db.Rebind(`INSERT INTO scim_resources (directory_id, kind, id,
+	_, err = t.exec(ctx, (`INSERT INTO scim_resources (directory_id, kind, id,
 		external_id, user_name_fold, display_name_fold, active, attributes, created, last_modified, version)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		t.dir, string(r.Kind), r.ID, ext, un, dn, active, string(attrs),
@@ -130,8 +128,7 @@ func (t *tx) writeEmails(ctx context.Context, r *scim.Resource) error {
 	if r.Kind != scim.KindUser {
 		return nil
 	}
-	if _, err := t.q.ExecContext(ctx, t.s.db.Rebind(
-		`DELETE FROM scim_emails WHERE directory_id = ? AND resource_id = ?`), t.dir, r.ID); err != nil {
+	if _, err := t.exec(ctx, (`DELETE FROM scim_emails WHERE directory_id = ? AND resource_id = ?`), t.dir, r.ID); err != nil {
 		return fmt.Errorf("scimsql: indexing emails: %w", err)
 	}
 	seen := map[string]bool{}
@@ -141,8 +138,7 @@ func (t *tx) writeEmails(ctx context.Context, r *scim.Resource) error {
 			continue
 		}
 		seen[v] = true
-		_, err := t.q.ExecContext(ctx, t.s.db.Rebind(
-			`INSERT INTO scim_emails (directory_id, value_fold, resource_id) VALUES (?, ?, ?)`), t.dir, v, r.ID)
+		_, err := t.exec(ctx, (`INSERT INTO scim_emails (directory_id, value_fold, resource_id) VALUES (?, ?, ?)`), t.dir, v, r.ID)
 		if err != nil {
 			return fmt.Errorf("scimsql: indexing emails: %w", err)
 		}
@@ -159,7 +155,7 @@ func (t *tx) Replace(ctx context.Context, r *scim.Resource) error {
 		return fmt.Errorf("scimsql: encoding resource: %w", err)
 	}
 	un, dn, ext, active := indexed(r)
-	res, err := t.q.ExecContext(ctx, t.s.db.Rebind(`UPDATE scim_resources SET external_id = ?,
+	res, err := t.exec(ctx, (`UPDATE scim_resources SET external_id = ?,
 		user_name_fold = ?, display_name_fold = ?, active = ?, attributes = ?, last_modified = ?, version = ?
 		WHERE directory_id = ? AND kind = ? AND id = ? AND version = ?`),
 		ext, un, dn, active, string(attrs), t.s.db.Time(r.LastModified), r.Version,
@@ -183,8 +179,7 @@ func (t *tx) Delete(ctx context.Context, kind scim.Kind, id string) error {
 	if !t.writable {
 		return errReadOnly
 	}
-	res, err := t.q.ExecContext(ctx, t.s.db.Rebind(
-		`DELETE FROM scim_resources WHERE directory_id = ? AND kind = ? AND id = ?`), t.dir, string(kind), id)
+	res, err := t.exec(ctx, (`DELETE FROM scim_resources WHERE directory_id = ? AND kind = ? AND id = ?`), t.dir, string(kind), id)
 	if err != nil {
 		return fmt.Errorf("scimsql: deleting resource: %w", err)
 	}
@@ -196,7 +191,7 @@ func (t *tx) Delete(ctx context.Context, kind scim.Kind, id string) error {
 		`DELETE FROM scim_members WHERE directory_id = ? AND group_id = ?`,
 		`DELETE FROM scim_members WHERE directory_id = ? AND member_id = ?`,
 	} {
-		if _, err := t.q.ExecContext(ctx, t.s.db.Rebind(q), t.dir, id); err != nil {
+		if _, err := t.exec(ctx, (q), t.dir, id); err != nil {
 			return fmt.Errorf("scimsql: deleting resource: %w", err)
 		}
 	}

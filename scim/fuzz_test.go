@@ -1,0 +1,126 @@
+package scim
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+
+	fp "github.com/scim2/filter-parser/v2"
+)
+
+var filterSeeds = []string{
+	`userName eq "bjensen"`, `name.familyName co "O'Malley"`, `userName sw "J"`,
+	`urn:ietf:params:scim:schemas:core:2.0:User:userName sw "J"`, `title pr`,
+	`meta.lastModified gt "2011-05-13T04:42:34Z"`, `title pr and userType eq "Employee"`,
+	`userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")`,
+	`userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")`,
+	`emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]`,
+	`emails[type eq "work"].value eq "x@y"`, `displayName eq "a\"b"`, `active eq "True"`,
+	`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "1"`,
+	`x eq 1.5`, `userName eq`, `((((`, `emails[`, `not (`, `a eq "\u00e9"`, "userName eq \"\xff\"",
+}
+
+// FuzzParseFilter checks that no filter makes the parser or the matcher
+// panic, and that what parses matches without error.
+func FuzzParseFilter(f *testing.F) {
+	for _, s := range filterSeeds {
+		f.Add(s)
+	}
+	r := &Resource{ID: "usr_1", Kind: KindUser, Attributes: map[string]any{
+		"userName": "bjensen", "active": true, "title": "x",
+		"emails": []any{map[string]any{"value": "b@example.com", "type": "work"}},
+	}}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, k := range []Kind{KindUser, KindGroup} {
+			flt, err := ParseFilter(k, s)
+			if err != nil {
+				if _, ok := err.(*Error); !ok {
+					t.Fatalf("ParseFilter(%q) error %T %v is not a SCIM error", s, err, err)
+				}
+				continue
+			}
+			flt.Match(r)
+		}
+	})
+}
+
+// FuzzFastCompare checks that the fast path for attr op "value" agrees
+// with filter-parser on every input it accepts.
+func FuzzFastCompare(f *testing.F) {
+	for _, s := range filterSeeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := fastCompare(s)
+		if !ok {
+			return
+		}
+		slow, err := parseWithoutPanic(s)
+		if err != nil {
+			t.Fatalf("fast path accepted %q, filter-parser refused it: %v", s, err)
+		}
+		if !reflect.DeepEqual(fp.Expression(fast), slow) {
+			t.Fatalf("%q: fast path %#v, filter-parser %#v", s, fast, slow)
+		}
+	})
+}
+
+// FuzzPatch applies arbitrary PATCH bodies and paths to a user and a
+// group: no panic, and a result that is accepted is in canonical form.
+func FuzzPatch(f *testing.F) {
+	f.Add(`{"Operations":[{"op":"Replace","path":"emails[type eq \"work\"].value","value":"a@b"}]}`)
+	f.Add(`{"Operations":[{"op":"add","value":{"name.givenName":"x","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":"m"}}]}`)
+	f.Add(`{"Operations":[{"op":"remove","path":"members[value eq \"usr_1\"]"}]}`)
+	f.Add(`{"Operations":[{"op":"replace","path":"active","value":"False"},{"op":"remove","path":"emails"}]}`)
+	f.Add(`{"Operations":[{"op":"add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User","value":{"department":"x"}}]}`)
+	f.Add(`{"Operations":[{"op":"replace","path":"members","value":[]}]}`)
+	f.Add(`{"Operations":[{"op":"add","path":"addresses[type eq \"work\"]","value":{"primary":true}}]}`)
+	base := &Resource{ID: "usr_1", Kind: KindUser, Attributes: map[string]any{
+		"userName": "bjensen", "emails": []any{map[string]any{"value": "b@x", "type": "work", "primary": true}},
+		"name": map[string]any{"givenName": "B"},
+	}}
+	f.Fuzz(func(t *testing.T, body string) {
+		var req patchRequest
+		if json.Unmarshal([]byte(body), &req) != nil {
+			return
+		}
+		for _, rt := range []*resourceType{defaultSchemas.user, defaultSchemas.group} {
+			r := base.Clone()
+			r.Kind = rt.kind
+			before := r.Clone()
+			p, err := rt.patch(r, req.Operations)
+			if !reflect.DeepEqual(r, before) {
+				t.Fatalf("patch changed its input")
+			}
+			if err != nil {
+				continue
+			}
+			if n, err := rt.normalize(p.doc); err == nil {
+				if _, err := rt.normalize(n.attrs); err != nil && rt.kind == KindUser {
+					t.Fatalf("normalized document does not normalize again: %v", err)
+				}
+			}
+		}
+	})
+}
+
+// FuzzFastPath checks that the fast path for plain PATCH paths agrees
+// with filter-parser.
+func FuzzFastPath(f *testing.F) {
+	for _, s := range []string{"members", "name.givenName", "emails[type eq \"work\"].value", "a.b.c", "9a", "x-y_z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := fastPath(s)
+		if !ok {
+			return
+		}
+		slow, err := fp.ParsePath([]byte(s))
+		if err != nil {
+			t.Fatalf("fast path accepted %q, filter-parser refused it: %v", s, err)
+		}
+		if !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%q: fast path %#v, filter-parser %#v", s, fast, slow)
+		}
+	})
+}
