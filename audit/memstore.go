@@ -11,8 +11,9 @@ import (
 // correct and safe for concurrent use, for tests and prototypes; its data
 // dies with the process.
 type MemoryStore struct {
-	mu   sync.RWMutex
-	orgs map[string]*memLog
+	mu      sync.RWMutex
+	orgs    map[string]*memLog
+	cursors map[[2]string]uint64
 }
 
 type memLog struct {
@@ -24,7 +25,7 @@ type memLog struct {
 
 // NewMemoryStore returns an empty [MemoryStore].
 func NewMemoryStore() *MemoryStore {
-	return &MemoryStore{orgs: map[string]*memLog{}}
+	return &MemoryStore{orgs: map[string]*memLog{}, cursors: map[[2]string]uint64{}}
 }
 
 func (s *MemoryStore) log(org string) *memLog {
@@ -184,4 +185,33 @@ func (s *MemoryStore) Prune(ctx context.Context, org string, cutoff time.Time) (
 	l.entries = slices.Clone(l.entries[n:])
 	l.head.Start += uint64(n)
 	return l.head.Start, nil
+}
+
+// Organizations implements [Store].
+func (s *MemoryStore) Organizations(ctx context.Context) ([]string, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []string
+	for org, l := range s.orgs {
+		if l.head.Tree.Size > 0 {
+			out = append(out, org)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// StreamCursor implements [Store].
+func (s *MemoryStore) StreamCursor(ctx context.Context, stream, org string) (uint64, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.cursors[[2]string{stream, org}], nil
+}
+
+// SaveStreamCursor implements [Store].
+func (s *MemoryStore) SaveStreamCursor(ctx context.Context, stream, org string, next uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cursors[[2]string{stream, org}] = next
+	return nil
 }

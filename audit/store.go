@@ -91,6 +91,15 @@ type Store interface {
 	// including, the first whose Time is not before cutoff, keeping the
 	// tree's nodes, and returns the new Start.
 	Prune(ctx context.Context, org string, cutoff time.Time) (uint64, error)
+	// Organizations returns the IDs of the organizations that have a
+	// log, in byte order.
+	Organizations(ctx context.Context) ([]string, error)
+	// StreamCursor returns the index of the next event that the named
+	// stream will deliver for org: 0 until [Store.SaveStreamCursor]
+	// saved one.
+	StreamCursor(ctx context.Context, stream, org string) (uint64, error)
+	// SaveStreamCursor keeps the named stream's cursor for org.
+	SaveStreamCursor(ctx context.Context, stream, org string, next uint64) error
 }
 
 // matches reports whether e is selected by q, ignoring After and Limit.

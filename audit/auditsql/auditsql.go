@@ -56,7 +56,7 @@ func New(db *sql.DB) (*Store, error) {
 }
 
 // rowsPerInsert bounds the rows of one multi-row INSERT.
-const rowsPerInsert = 200
+const rowsPerInsert = 500
 
 // Append implements [audit.Store].
 func (s *Store) Append(ctx context.Context, org string, entries []audit.Entry) (audit.Tree, error) {

@@ -34,6 +34,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) audit.Store) {
 		{"PruneKeepsTreeVerifiable", testPrune},
 		{"OrganizationsIsolated", testIsolation},
 		{"ConcurrentAppendsOneTree", testConcurrent},
+		{"OrganizationsAndStreamCursors", testStreamCursors},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -415,5 +416,38 @@ func testConcurrent(t *testing.T, st audit.Store) {
 	}
 	if root, _ := head.Tree.Root(); !bytes.Equal(root, referenceRoot(data)) {
 		t.Errorf("the tree forked: root %x, want %x", root, referenceRoot(data))
+	}
+}
+
+func testStreamCursors(t *testing.T, st audit.Store) {
+	ctx := context.Background()
+	if orgs, err := st.Organizations(ctx); err != nil || len(orgs) != 0 {
+		t.Errorf("Organizations of an empty store = %v, %v", orgs, err)
+	}
+	s := service(t, st)
+	record(t, s, "org_b", 0, 1)
+	record(t, s, "org_a", 0, 1)
+	orgs, err := st.Organizations(ctx)
+	if diff := cmp.Diff([]string{"org_a", "org_b"}, orgs); diff != "" || err != nil {
+		t.Errorf("Organizations (-want +got):\n%s %v", diff, err)
+	}
+	if n, err := st.StreamCursor(ctx, "splunk", "org_a"); n != 0 || err != nil {
+		t.Errorf("a new cursor = %d, %v; want 0", n, err)
+	}
+	for _, c := range []struct {
+		stream, org string
+		next        uint64
+	}{{"splunk", "org_a", 5}, {"splunk", "org_a", 9}, {"splunk", "org_b", 2}, {"file", "org_a", 1}} {
+		if err := st.SaveStreamCursor(ctx, c.stream, c.org, c.next); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		stream, org string
+		want        uint64
+	}{{"splunk", "org_a", 9}, {"splunk", "org_b", 2}, {"file", "org_a", 1}, {"file", "org_b", 0}} {
+		if got, _ := st.StreamCursor(ctx, c.stream, c.org); got != c.want {
+			t.Errorf("cursor %s/%s = %d, want %d", c.stream, c.org, got, c.want)
+		}
 	}
 }
