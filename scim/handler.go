@@ -65,6 +65,12 @@ func writeError(w http.ResponseWriter, e *Error) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", contentType)
+	writeJSONBody(w, status, v)
+}
+
+// writeJSONBody writes v as JSON with the Content-Type already set.
+func writeJSONBody(w http.ResponseWriter, status int, v any) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -73,7 +79,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		buf.Reset()
 		buf.WriteString(`{"schemas":["` + schemaError + `"],"status":"500","detail":"internal error"}`)
 	}
-	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
 }

@@ -39,6 +39,9 @@ type Config struct {
 	// Authenticator, when set, replaces the bearer-token check: it
 	// returns the directory the request may act on.
 	Authenticator Authenticator
+	// AccessTokenTTL is the lifetime of the access tokens TokenHandler
+	// issues; 0 means DefaultAccessTokenTTL.
+	AccessTokenTTL time.Duration
 }
 
 // Authenticator decides which directory a SCIM request acts on. It
@@ -62,6 +65,8 @@ type Service struct {
 	maxPage int
 	maxBody int64
 	auth    Authenticator
+	// accessTTL is the lifetime of OAuth access tokens.
+	accessTTL time.Duration
 }
 
 // New returns a Service, or an error if cfg is incomplete.
@@ -87,6 +92,10 @@ func New(cfg Config) (*Service, error) {
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
+	}
+	s.accessTTL = cfg.AccessTokenTTL
+	if s.accessTTL <= 0 {
+		s.accessTTL = DefaultAccessTokenTTL
 	}
 	return s, nil
 }
@@ -178,16 +187,30 @@ func (s *Service) RotateToken(ctx context.Context, organizationID, directoryID, 
 	return t, secret, nil
 }
 
-// RevokeToken ends a token now.
+// RevokeToken ends a token now. Revoking an OAuth client also ends the
+// access tokens issued to it.
 func (s *Service) RevokeToken(ctx context.Context, organizationID, directoryID, id string) error {
-	t, err := s.token(ctx, organizationID, directoryID, id)
+	ts, err := s.Tokens(ctx, organizationID, directoryID)
 	if err != nil {
 		return fmt.Errorf("scim: revoking a token: %w", err)
 	}
-	if t.RevokedAt.IsZero() {
-		t.RevokedAt = s.stamp()
+	found := false
+	for _, t := range ts {
+		if t.ID != id && t.ClientID != id {
+			continue
+		}
+		found = found || t.ID == id
+		if t.RevokedAt.IsZero() {
+			t.RevokedAt = s.stamp()
+			if err := s.store.UpdateToken(ctx, t); err != nil {
+				return fmt.Errorf("scim: revoking a token: %w", err)
+			}
+		}
 	}
-	return s.store.UpdateToken(ctx, t)
+	if !found {
+		return fmt.Errorf("scim: revoking a token: %w", ErrNotFound)
+	}
+	return nil
 }
 
 func (s *Service) token(ctx context.Context, org, dir, id string) (*Token, error) {
@@ -203,9 +226,10 @@ func (s *Service) token(ctx context.Context, org, dir, id string) (*Token, error
 	return nil, ErrNotFound
 }
 
-// AuthenticateToken returns the valid token whose secret is secret, or an
-// error wrapping ErrUnauthorized. The secret is looked up by its SHA-256
-// and the stored hash compared in constant time.
+// AuthenticateToken returns the valid bearer or access token whose secret
+// is secret, or an error wrapping ErrUnauthorized. The secret is looked up
+// by its SHA-256 and the stored hash compared in constant time. An OAuth
+// client's secret is refused: it is good only at the token endpoint.
 func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*Token, error) {
 	if !looksLikeToken(secret) {
 		return nil, ErrUnauthorized
@@ -218,7 +242,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (*Token,
 	if err != nil {
 		return nil, fmt.Errorf("scim: looking up a token: %w", err)
 	}
-	if subtle.ConstantTimeCompare(t.Hash, h) != 1 || !t.Valid(s.now()) {
+	if subtle.ConstantTimeCompare(t.Hash, h) != 1 || !t.Valid(s.now()) || t.kind() == TokenClient {
 		return nil, ErrUnauthorized
 	}
 	return t, nil

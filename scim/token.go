@@ -14,10 +14,31 @@ import (
 // secret scanners and support engineers recognize one.
 const tokenPrefix = "ghscim_"
 
-// Token is a long-lived bearer token of a directory, as stored: its hash
-// and metadata, never the secret itself.
+// TokenKind tells what a [Token] is for.
+type TokenKind string
+
+// The kinds of token.
+const (
+	// TokenBearer is a long-lived bearer token an administrator pastes
+	// into the identity provider. The zero value means TokenBearer.
+	TokenBearer TokenKind = "bearer"
+	// TokenClient is an OAuth 2.0 client of the directory; its secret is
+	// accepted only at the token endpoint, never as a bearer token.
+	TokenClient TokenKind = "client"
+	// TokenAccess is a short-lived access token the token endpoint issued
+	// to a client.
+	TokenAccess TokenKind = "access"
+)
+
+// Token is a credential of a directory, as stored: its hash and metadata,
+// never the secret itself.
 type Token struct {
-	ID             string    `json:"id"`
+	ID string `json:"id"`
+	// Kind is what the token is for; "" means TokenBearer.
+	Kind TokenKind `json:"kind"`
+	// ClientID is, for an access token, the ID of the client it was
+	// issued to.
+	ClientID       string    `json:"clientId,omitempty"`
 	DirectoryID    string    `json:"directoryId"`
 	OrganizationID string    `json:"organizationId"`
 	Name           string    `json:"name"`
@@ -29,6 +50,14 @@ type Token struct {
 	ExpiresAt time.Time `json:"expiresAt,omitzero"`
 	RevokedAt time.Time `json:"revokedAt,omitzero"`
 	LastUsed  time.Time `json:"lastUsed,omitzero"`
+}
+
+// kind returns Kind, with "" meaning TokenBearer.
+func (t *Token) kind() TokenKind {
+	if t.Kind == "" {
+		return TokenBearer
+	}
+	return t.Kind
 }
 
 // Valid reports whether the token may authenticate at time now.

@@ -11,14 +11,14 @@ import (
 )
 
 const tokenColumns = `id, directory_id, organization_id, name, hash, hint, created, expires_at,
-	revoked_at, last_used`
+	revoked_at, last_used, kind, client_id`
 
 // CreateToken implements [scim.Store].
 func (s *Store) CreateToken(ctx context.Context, t *scim.Token) error {
 	_, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO scim_tokens (`+tokenColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		t.ID, t.DirectoryID, t.OrganizationID, t.Name, t.Hash, t.Hint, s.db.Time(t.Created),
-		s.db.Time(t.ExpiresAt), s.db.Time(t.RevokedAt), s.db.Time(t.LastUsed))
+		s.db.Time(t.ExpiresAt), s.db.Time(t.RevokedAt), s.db.Time(t.LastUsed), string(kindOf(t)), t.ClientID)
 	if sqlkit.IsForeignKeyViolation(err) {
 		return scim.ErrNotFound
 	}
@@ -31,11 +31,13 @@ func (s *Store) CreateToken(ctx context.Context, t *scim.Token) error {
 func scanToken(row interface{ Scan(...any) error }) (*scim.Token, error) {
 	t := &scim.Token{}
 	var created, expires, revoked, used sqlkit.Time
+	var kind string
 	err := row.Scan(&t.ID, &t.DirectoryID, &t.OrganizationID, &t.Name, &t.Hash, &t.Hint,
-		&created, &expires, &revoked, &used)
+		&created, &expires, &revoked, &used, &kind, &t.ClientID)
 	if err != nil {
 		return nil, err
 	}
+	t.Kind = scim.TokenKind(kind)
 	t.Created, t.ExpiresAt, t.RevokedAt, t.LastUsed = created.T, expires.T, revoked.T, used.T
 	return t, nil
 }
@@ -90,4 +92,11 @@ func (s *Store) UpdateToken(ctx context.Context, t *scim.Token) error {
 		return scim.ErrNotFound
 	}
 	return nil
+}
+
+func kindOf(t *scim.Token) scim.TokenKind {
+	if t.Kind == "" {
+		return scim.TokenBearer
+	}
+	return t.Kind
 }

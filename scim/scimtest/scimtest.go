@@ -146,12 +146,14 @@ func testTokens(t *testing.T, s scim.Store) {
 	ctx := context.Background()
 	newDir(t, s, "dir_a", "org_1")
 	tok := &scim.Token{ID: "tok_1", DirectoryID: "dir_a", OrganizationID: "org_1", Name: "okta",
-		Hash: []byte("0123456789abcdef0123456789abcdef"), Hint: "...abcd", Created: base}
+		Hash: []byte("0123456789abcdef0123456789abcdef"), Hint: "...abcd", Created: base,
+		Kind: scim.TokenAccess, ClientID: "cli_1"}
 	if err := s.CreateToken(ctx, tok); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.TokenByHash(ctx, tok.Hash)
-	if err != nil || got.ID != "tok_1" || string(got.Hash) != string(tok.Hash) || got.Name != "okta" {
+	if err != nil || got.ID != "tok_1" || string(got.Hash) != string(tok.Hash) || got.Name != "okta" ||
+		got.Kind != scim.TokenAccess || got.ClientID != "cli_1" {
 		t.Fatalf("TokenByHash = %+v, %v", got, err)
 	}
 	if _, err := s.TokenByHash(ctx, []byte("nope")); !errors.Is(err, scim.ErrNotFound) {

@@ -1,0 +1,2 @@
+ALTER TABLE scim_tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'bearer';
+ALTER TABLE scim_tokens ADD COLUMN client_id TEXT NOT NULL DEFAULT '';
