@@ -1,0 +1,138 @@
+package sso_test
+
+import (
+	"context"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gatehouse/gatehouse/sso"
+	"github.com/gatehouse/gatehouse/sso/ssotest"
+)
+
+var realIdPNames = []string{"adfs", "google", "jumpcloud", "keycloak", "okta", "ping"}
+
+func readTestdata(f *testing.F, name, file string) []byte {
+	b, err := os.ReadFile(filepath.Join("testdata", "real-idps", name, file))
+	if err != nil {
+		f.Fatal(err)
+	}
+	return b
+}
+
+func FuzzParseIdPMetadata(f *testing.F) {
+	for _, n := range realIdPNames {
+		f.Add(readTestdata(f, n, "metadata.xml"))
+	}
+	f.Add([]byte(`<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"/>`))
+	f.Fuzz(func(t *testing.T, doc []byte) {
+		md, err := sso.ParseIdPMetadata(doc)
+		if err != nil {
+			return
+		}
+		if md.EntityID == "" || len(md.Certificates) == 0 || len(md.SSOURLs) == 0 {
+			t.Fatalf("accepted incomplete metadata: %+v", md)
+		}
+	})
+}
+
+// FuzzAcceptSAMLResponse feeds the ACS checks mutated real responses and
+// relay states. Whatever it accepts must carry a subject, and nothing may
+// panic.
+func FuzzAcceptSAMLResponse(f *testing.F) {
+	md := readTestdata(f, "adfs", "metadata.xml")
+	for _, n := range []string{"adfs", "okta"} {
+		f.Add(readTestdata(f, n, "assertion.xml"), "")
+	}
+	f.Add([]byte(`<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"/>`), "/x")
+	now, _ := time.Parse(time.RFC3339, "2023-11-17T18:39:30.314Z")
+	svc, err := sso.New(sso.Config{
+		Store: sso.NewMemoryStore(), BaseURL: "https://sp.example/sso", Clock: func() time.Time { return now },
+		OnSuccess: func(http.ResponseWriter, *http.Request, *sso.Profile, string) {},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	conn, err := svc.CreateConnection(context.Background(), &sso.Connection{
+		OrganizationID: "org", Protocol: sso.ProtocolSAML, Enabled: true,
+		SAML: &sso.SAMLConfig{IdPMetadataXML: string(md), InsecureAllowIdPInitiated: true,
+			SPEntityID: "http://localhost:8080/accounts/8155d0cc-d51b-461a-a062-821b6bd574b1/saml",
+			ACSURL:     "http://localhost:8080/accounts/8155d0cc-d51b-461a-a062-821b6bd574b1/saml/acs"},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, doc []byte, relayState string) {
+		p, rp, err := svc.AcceptSAMLResponse(context.Background(), conn,
+			base64.StdEncoding.EncodeToString(doc), relayState)
+		if err != nil {
+			if sso.ReasonOf(err) == "" {
+				t.Fatalf("error without a reason: %v", err)
+			}
+			return
+		}
+		if p.Subject == "" || !strings.HasPrefix(rp, "/") {
+			t.Fatalf("accepted profile %+v, return path %q", p, rp)
+		}
+	})
+}
+
+func FuzzValidReturnPath(f *testing.F) {
+	for _, s := range []string{"/", "/a?b=c", "//evil", "/\\evil", "https://x", "/%2f%2fevil", "/\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, p string) {
+		got, err := sso.ValidReturnPath(p)
+		if err != nil {
+			return
+		}
+		u, perr := url.Parse(got)
+		if perr != nil || u.Host != "" || u.Scheme != "" || !strings.HasPrefix(got, "/") ||
+			strings.HasPrefix(got, "//") || strings.ContainsAny(got, "\\\r\n\t") {
+			t.Fatalf("ValidReturnPath(%q) accepted %q", p, got)
+		}
+		// The browser resolves it against our origin: it must stay there.
+		base, _ := url.Parse("https://app.example/start")
+		if r := base.ResolveReference(u); r.Host != "app.example" {
+			t.Fatalf("ValidReturnPath(%q) leads to %s", p, r)
+		}
+	})
+}
+
+func FuzzVerifyIDToken(f *testing.F) {
+	op, err := ssotest.NewOP("client-1", "s3cret")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(op.Close)
+	good, err := op.IDToken("n-1")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add("eyJhbGciOiJub25lIn0.e30.")
+	f.Add("a.b.c")
+	svc, err := sso.New(sso.Config{Store: sso.NewMemoryStore(), BaseURL: "https://sp.example/sso",
+		Sealer: ssotest.NewSealer(), HTTPClient: op.Server.Client(),
+		OnSuccess: func(http.ResponseWriter, *http.Request, *sso.Profile, string) {}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	conn, err := svc.CreateConnection(context.Background(), &sso.Connection{OrganizationID: "o",
+		Protocol: sso.ProtocolOIDC, OIDC: &sso.OIDCConfig{Issuer: op.Issuer(), ClientID: "client-1",
+			ClientSecret: "s3cret"}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		tok, err := svc.VerifyIDToken(context.Background(), conn, raw, "n-1")
+		if err == nil && (tok.Subject() == "" || raw != good) {
+			t.Fatalf("accepted a token that the provider did not issue: %q", raw)
+		}
+	})
+}
