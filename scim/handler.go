@@ -110,7 +110,15 @@ func (s *Service) directoryOf(r *http.Request) (string, error) {
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
 		return "", errUnauthorized
 	}
-	t, err := s.AuthenticateToken(r.Context(), strings.TrimSpace(tok))
+	tok = strings.TrimSpace(tok)
+	if s.fed != nil && looksLikeJWT(tok) {
+		id, err := s.fed.verify(r.Context(), tok)
+		if err != nil {
+			return "", errUnauthorized
+		}
+		return id, nil
+	}
+	t, err := s.AuthenticateToken(r.Context(), tok)
 	if errors.Is(err, ErrUnauthorized) {
 		return "", errUnauthorized
 	}

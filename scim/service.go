@@ -39,6 +39,13 @@ type Config struct {
 	// Authenticator, when set, replaces the bearer-token check: it
 	// returns the directory the request may act on.
 	Authenticator Authenticator
+	// FederatedIssuers are external token issuers whose signed JWTs are
+	// accepted as bearer credentials of a directory (see
+	// [FederatedIssuer]).
+	FederatedIssuers []FederatedIssuer
+	// HTTPClient fetches the federated issuers' keys; nil means a client
+	// with a ten-second timeout.
+	HTTPClient *http.Client
 	// AccessTokenTTL is the lifetime of the access tokens TokenHandler
 	// issues; 0 means DefaultAccessTokenTTL.
 	AccessTokenTTL time.Duration
@@ -67,6 +74,7 @@ type Service struct {
 	auth    Authenticator
 	// accessTTL is the lifetime of OAuth access tokens.
 	accessTTL time.Duration
+	fed       *federation
 }
 
 // New returns a Service, or an error if cfg is incomplete.
@@ -92,6 +100,13 @@ func New(cfg Config) (*Service, error) {
 	}
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
+	}
+	if len(cfg.FederatedIssuers) > 0 {
+		fed, err := newFederation(cfg.FederatedIssuers, cfg.HTTPClient, s.now)
+		if err != nil {
+			return nil, err
+		}
+		s.fed = fed
 	}
 	s.accessTTL = cfg.AccessTokenTTL
 	if s.accessTTL <= 0 {
