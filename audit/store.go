@@ -73,7 +73,10 @@ type Store interface {
 	// the empty one.
 	Head(ctx context.Context, org string) (Head, error)
 	// Nodes returns the hashes of the given nodes of org's tree, in
-	// order, or ErrNotFound if one was never stored.
+	// order, or ErrNotFound if one is not a complete node of the tree. A
+	// Store may keep fewer nodes than Append gave it and hash the others
+	// from the events' Data, provided it keeps the leaf hashes of the
+	// events that Prune removes.
 	Nodes(ctx context.Context, org string, ids []NodeID) ([][]byte, error)
 	// Leaves returns up to limit entries of org's log from index from on,
 	// in index order, with Index and Data set (Event may be zero). It

@@ -43,6 +43,10 @@ type Tree struct {
 // LeafHash returns the RFC 6962 hash of a leaf: SHA-256 of 0x00 and data.
 func LeafHash(data []byte) []byte { return hasher.HashLeaf(data) }
 
+// NodeHash returns the RFC 6962 hash of an interior node: SHA-256 of 0x01,
+// left and right.
+func NodeHash(left, right []byte) []byte { return hasher.HashChildren(left, right) }
+
 // Append returns the tree extended by the leaves (each the canonical
 // encoding of an event) and the nodes that became complete, which the
 // Store MUST keep for proofs (see [Store.Nodes]).

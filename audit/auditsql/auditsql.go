@@ -89,7 +89,7 @@ func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, org string, entries []
 	if err := s.insertEvents(ctx, tx, org, entries); err != nil {
 		return audit.Tree{}, err
 	}
-	if err := s.insertNodes(ctx, tx, org, nodes); err != nil {
+	if err := s.insertNodes(ctx, tx, org, upperNodes(nodes)); err != nil {
 		return audit.Tree{}, err
 	}
 	_, err = tx.ExecContext(ctx, s.db.Rebind(`UPDATE audit_logs SET size = ?, frontier = ? WHERE org = ?`),
@@ -119,6 +119,9 @@ func (s *Store) lockLog(ctx context.Context, tx *sql.Tx, org string) (audit.Tree
 }
 
 func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, org string, entries []audit.Entry) error {
+	if s.db.Dialect == sqlkit.Postgres {
+		return s.insertEventsPG(ctx, tx, org, entries)
+	}
 	var targets [][]any
 	events := make([][]any, len(entries))
 	for i, e := range entries {
@@ -137,7 +140,30 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, org string, entrie
 		` ON CONFLICT DO NOTHING`, targets)
 }
 
+// storedLevel is the lowest tree level kept in audit_nodes as events are
+// appended. The nodes below it are hashed from the events' data when a
+// proof needs them (at most two events per node), which saves three of
+// every four node rows; retention copies the leaf hashes of the events it
+// removes into audit_nodes first.
+const storedLevel = 2
+
+func upperNodes(nodes []audit.Node) []audit.Node {
+	out := nodes[:0:0]
+	for _, n := range nodes {
+		if n.ID.Level >= storedLevel {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 func (s *Store) insertNodes(ctx context.Context, tx *sql.Tx, org string, nodes []audit.Node) error {
+	if len(nodes) == 0 {
+		return nil
+	}
+	if s.db.Dialect == sqlkit.Postgres {
+		return s.insertNodesPG(ctx, tx, org, nodes)
+	}
 	rows := make([][]any, len(nodes))
 	for i, n := range nodes {
 		rows[i] = []any{org, int64(n.ID.Level), int64(n.ID.Index), n.Hash}
@@ -183,48 +209,6 @@ func (s *Store) Head(ctx context.Context, org string) (audit.Head, error) {
 	}
 	tree, err := audit.UnmarshalFrontier(uint64(size), frontier)
 	return audit.Head{Tree: tree, Start: uint64(start)}, err
-}
-
-// Nodes implements [audit.Store].
-func (s *Store) Nodes(ctx context.Context, org string, ids []audit.NodeID) ([][]byte, error) {
-	if len(ids) == 0 {
-		return [][]byte{}, nil
-	}
-	var b strings.Builder
-	args := []any{org}
-	b.WriteString(`SELECT level, idx, hash FROM audit_nodes WHERE org = ? AND (`)
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(" OR ")
-		}
-		b.WriteString("(level = ? AND idx = ?)")
-		args = append(args, int64(id.Level), int64(id.Index))
-	}
-	b.WriteString(")")
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(b.String()), args...)
-	if err != nil {
-		return nil, fmt.Errorf("auditsql: reading nodes of %s: %w", org, err)
-	}
-	defer rows.Close()
-	found := map[audit.NodeID][]byte{}
-	for rows.Next() {
-		var level, idx int64
-		var h []byte
-		if err := rows.Scan(&level, &idx, &h); err != nil {
-			return nil, fmt.Errorf("auditsql: reading nodes of %s: %w", org, err)
-		}
-		found[audit.NodeID{Level: uint(level), Index: uint64(idx)}] = h
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("auditsql: reading nodes of %s: %w", org, err)
-	}
-	out := make([][]byte, len(ids))
-	for i, id := range ids {
-		if out[i] = found[id]; out[i] == nil {
-			return nil, audit.ErrNotFound
-		}
-	}
-	return out, nil
 }
 
 // Leaves implements [audit.Store].
@@ -306,6 +290,9 @@ func (s *Store) pruneTx(ctx context.Context, tx *sql.Tx, org string, cutoff time
 	start := int64(tree.Size)
 	if first.Valid {
 		start = first.Int64
+	}
+	if err := s.keepLeafHashes(ctx, tx, org, start); err != nil {
+		return 0, err
 	}
 	for _, q := range []string{
 		`DELETE FROM audit_events WHERE org = ? AND idx < ?`,

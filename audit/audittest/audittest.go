@@ -310,21 +310,27 @@ func testCheckpoints(t *testing.T, st audit.Store) {
 func testPrune(t *testing.T, st audit.Store) {
 	ctx := context.Background()
 	s := service(t, st)
-	record(t, s, "org_a", 0, 10)
-	start, err := s.Prune(ctx, "org_a", base.Add(4*time.Minute))
-	if err != nil || start != 4 {
-		t.Fatalf("Prune = %d, %v; want start 4", start, err)
+	record(t, s, "org_a", 0, 3)
+	early, err := s.ParseCheckpoint("org_a", must(s.Checkpoint(ctx, "org_a")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	record(t, s, "org_a", 3, 10)
+	// An odd start leaves a pruned leaf as the sibling of a retained one.
+	start, err := s.Prune(ctx, "org_a", base.Add(5*time.Minute))
+	if err != nil || start != 5 {
+		t.Fatalf("Prune = %d, %v; want start 5", start, err)
 	}
 	head, _ := st.Head(ctx, "org_a")
-	if head.Start != 4 || head.Tree.Size != 10 {
-		t.Errorf("head after prune = start %d size %d, want 4 and 10", head.Start, head.Tree.Size)
+	if head.Start != 5 || head.Tree.Size != 13 {
+		t.Errorf("head after prune = start %d size %d, want 5 and 13", head.Start, head.Tree.Size)
 	}
 	leaves, _ := st.Leaves(ctx, "org_a", 0, 100)
-	if len(leaves) != 6 || leaves[0].Index != 4 {
+	if len(leaves) != 8 || leaves[0].Index != 5 {
 		t.Fatalf("leaves after prune: %v", indexes(leaves))
 	}
-	if got, _ := st.Query(ctx, "org_a", audit.Query{}); len(got) != 6 {
-		t.Errorf("query after prune found %d events, want 6", len(got))
+	if got, _ := st.Query(ctx, "org_a", audit.Query{}); len(got) != 8 {
+		t.Errorf("query after prune found %d events, want 8", len(got))
 	}
 	cp, err := s.ParseCheckpoint("org_a", must(s.Checkpoint(ctx, "org_a")))
 	if err != nil {
@@ -339,9 +345,19 @@ func testPrune(t *testing.T, st audit.Store) {
 			t.Errorf("inclusion of %d after prune: %v", l.Index, err)
 		}
 	}
-	record(t, s, "org_a", 10, 2)
-	if head, _ := st.Head(ctx, "org_a"); head.Tree.Size != 12 {
-		t.Errorf("size after appending to a pruned log = %d, want 12", head.Tree.Size)
+	p, err := s.ConsistencyProof(ctx, "org_a", early.Size, cp.Size)
+	if err == nil {
+		err = audit.VerifyConsistency(early, cp, p)
+	}
+	if err != nil {
+		t.Errorf("consistency from before the pruned region: %v", err)
+	}
+	record(t, s, "org_a", 13, 2)
+	if head, _ := st.Head(ctx, "org_a"); head.Tree.Size != 15 {
+		t.Errorf("size after appending to a pruned log = %d, want 15", head.Tree.Size)
+	}
+	if again, err := s.Prune(ctx, "org_a", base); err != nil || again != 5 {
+		t.Errorf("pruning with an earlier cutoff moved start to %d, %v", again, err)
 	}
 }
 

@@ -1,0 +1,164 @@
+package auditsql
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/gatehouse/gatehouse/audit"
+)
+
+// Nodes implements [audit.Store]. Nodes at storedLevel and above, and the
+// leaf hashes of pruned events, come from audit_nodes; the others are
+// hashed from the events' data.
+func (s *Store) Nodes(ctx context.Context, org string, ids []audit.NodeID) ([][]byte, error) {
+	found, err := s.storedNodes(ctx, org, ids)
+	if err != nil {
+		return nil, err
+	}
+	var leaves []uint64
+	for _, id := range ids {
+		if found[id] == nil && id.Level < storedLevel {
+			for i := id.Index << id.Level; i < (id.Index+1)<<id.Level; i++ {
+				leaves = append(leaves, i)
+			}
+		}
+	}
+	hashes, err := s.leafHashes(ctx, org, leaves)
+	if err != nil {
+		return nil, err
+	}
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		if out[i] = found[id]; out[i] == nil && id.Level < storedLevel {
+			out[i] = lowNode(id, hashes)
+		}
+		if out[i] == nil {
+			return nil, audit.ErrNotFound
+		}
+	}
+	return out, nil
+}
+
+// lowNode computes a node below storedLevel from its leaves' hashes, or
+// returns nil if one is missing.
+func lowNode(id audit.NodeID, leaves map[uint64][]byte) []byte {
+	if id.Level == 0 {
+		return leaves[id.Index]
+	}
+	l := lowNode(audit.NodeID{Level: id.Level - 1, Index: 2 * id.Index}, leaves)
+	r := lowNode(audit.NodeID{Level: id.Level - 1, Index: 2*id.Index + 1}, leaves)
+	if l == nil || r == nil {
+		return nil
+	}
+	return audit.NodeHash(l, r)
+}
+
+func (s *Store) storedNodes(ctx context.Context, org string, ids []audit.NodeID) (map[audit.NodeID][]byte, error) {
+	found := map[audit.NodeID][]byte{}
+	if len(ids) == 0 {
+		return found, nil
+	}
+	var b strings.Builder
+	args := []any{org}
+	b.WriteString(`SELECT level, idx, hash FROM audit_nodes WHERE org = ? AND (`)
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		b.WriteString("(level = ? AND idx = ?)")
+		args = append(args, int64(id.Level), int64(id.Index))
+	}
+	b.WriteString(")")
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(b.String()), args...)
+	if err != nil {
+		return nil, fmt.Errorf("auditsql: reading nodes of %s: %w", org, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var level, idx int64
+		var h []byte
+		if err := rows.Scan(&level, &idx, &h); err != nil {
+			return nil, fmt.Errorf("auditsql: reading nodes of %s: %w", org, err)
+		}
+		found[audit.NodeID{Level: uint(level), Index: uint64(idx)}] = h
+	}
+	return found, rows.Err()
+}
+
+// leafHashes returns the leaf hashes of the events at idxs: from their
+// data, or, for pruned events, from audit_nodes.
+func (s *Store) leafHashes(ctx context.Context, org string, idxs []uint64) (map[uint64][]byte, error) {
+	out := map[uint64][]byte{}
+	if len(idxs) == 0 {
+		return out, nil
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(idxs)), ", ")
+	args := []any{org}
+	for _, i := range idxs {
+		args = append(args, int64(i))
+	}
+	rows, err := s.db.QueryContext(ctx, s.db.Rebind(`SELECT idx, data FROM audit_events
+		WHERE org = ? AND idx IN (`+marks+`)`), args...)
+	if err != nil {
+		return nil, fmt.Errorf("auditsql: reading leaves of %s: %w", org, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx int64
+		var data []byte
+		if err := rows.Scan(&idx, &data); err != nil {
+			return nil, fmt.Errorf("auditsql: reading leaves of %s: %w", org, err)
+		}
+		out[uint64(idx)] = audit.LeafHash(data)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var pruned []audit.NodeID
+	for _, i := range idxs {
+		if out[i] == nil {
+			pruned = append(pruned, audit.NodeID{Level: 0, Index: i})
+		}
+	}
+	kept, err := s.storedNodes(ctx, org, pruned)
+	for id, h := range kept {
+		out[id.Index] = h
+	}
+	return out, err
+}
+
+// keepLeafHashes copies the leaf hashes of the events before start into
+// audit_nodes, a page at a time, before retention deletes them.
+func (s *Store) keepLeafHashes(ctx context.Context, tx *sql.Tx, org string, start int64) error {
+	next := int64(0)
+	for {
+		rows, err := tx.QueryContext(ctx, s.db.Rebind(`SELECT idx, data FROM audit_events
+			WHERE org = ? AND idx >= ? AND idx < ? ORDER BY idx LIMIT 1000`), org, next, start)
+		if err != nil {
+			return err
+		}
+		var nodes []audit.Node
+		for rows.Next() {
+			var idx int64
+			var data []byte
+			if err := rows.Scan(&idx, &data); err != nil {
+				rows.Close()
+				return err
+			}
+			nodes = append(nodes, audit.Node{ID: audit.NodeID{Level: 0, Index: uint64(idx)}, Hash: audit.LeafHash(data)})
+			next = idx + 1
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(nodes) == 0 {
+			return nil
+		}
+		if err := s.insertNodes(ctx, tx, org, nodes); err != nil {
+			return err
+		}
+	}
+}
