@@ -40,11 +40,12 @@ func (s *Service) serviceProviderConfig(base string) map[string]any {
 		"schemas":          []string{schemaSPConfig},
 		"documentationUri": "https://pkg.go.dev/github.com/gatehouse/gatehouse/scim",
 		"patch":            map[string]any{"supported": true},
-		"bulk":             map[string]any{"supported": false, "maxOperations": 0, "maxPayloadSize": 0},
-		"filter":           map[string]any{"supported": true, "maxResults": s.maxPage},
-		"changePassword":   map[string]any{"supported": false},
-		"sort":             map[string]any{"supported": true},
-		"etag":             map[string]any{"supported": true},
+		"bulk": map[string]any{"supported": true, "maxOperations": MaxBulkOperations,
+			"maxPayloadSize": s.maxBody},
+		"filter":         map[string]any{"supported": true, "maxResults": s.maxPage},
+		"changePassword": map[string]any{"supported": false},
+		"sort":           map[string]any{"supported": true},
+		"etag":           map[string]any{"supported": true},
 		"pagination": map[string]any{"cursor": true, "index": true, "defaultPaginationMethod": "index",
 			"defaultPageSize": s.maxPage, "maxPageSize": s.maxPage, "cursorTimeout": 0},
 		"authenticationSchemes": []any{map[string]any{
@@ -120,8 +121,4 @@ func uniqueness(a *Attribute) string {
 		return "none"
 	}
 	return strings.ToLower(a.Uniqueness)
-}
-
-func (s *Service) serveBulk(w http.ResponseWriter, r *request) error {
-	return errorf(http.StatusNotImplemented, "", "bulk operations are not supported")
 }

@@ -218,7 +218,7 @@ func TestDiscovery(t *testing.T) {
 	h := newHarness(t)
 	r := h.do("GET", "/ServiceProviderConfig", nil).must(t, 200)
 	if get(r.body, "patch.supported") != true || get(r.body, "filter.maxResults") != 1000.0 ||
-		get(r.body, "etag.supported") != true || get(r.body, "bulk.supported") != false {
+		get(r.body, "etag.supported") != true || get(r.body, "bulk.supported") != true {
 		t.Errorf("ServiceProviderConfig = %s", r.raw)
 	}
 	r = h.do("GET", "/ResourceTypes", nil).must(t, 200)
