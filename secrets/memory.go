@@ -13,7 +13,9 @@ import (
 
 // MemoryStore is a [Store] in process memory, for tests and prototypes.
 // It is safe for concurrent use; its data is lost when the process ends,
-// and it is not shared between instances of a host.
+// and it is not shared between instances of a host. Its event outbox
+// grows without bound: a host that keeps one for long must use a SQL
+// store instead (which it can prune).
 type MemoryStore struct {
 	mu      sync.RWMutex
 	secrets map[secretKey]*memSecret
@@ -21,7 +23,34 @@ type MemoryStore struct {
 	dirty   bool
 	keys    map[string]APIKey // by ID
 	byHash  map[string]string // hash -> ID
-	events  []Event
+	events  eventLog
+}
+
+// eventLog is an append-only list of events in fixed-size chunks, so
+// that appending never copies what is already there.
+type eventLog struct {
+	chunks [][]Event
+	n      int
+}
+
+const eventChunk = 1024
+
+func (l *eventLog) append(ev Event) {
+	if l.n%eventChunk == 0 {
+		l.chunks = append(l.chunks, make([]Event, 0, eventChunk))
+	}
+	c := &l.chunks[len(l.chunks)-1]
+	*c = append(*c, ev)
+	l.n++
+}
+
+// slice copies events [from, to).
+func (l *eventLog) slice(from, to int) []Event {
+	out := make([]Event, 0, to-from)
+	for i := from; i < to; i++ {
+		out = append(out, l.chunks[i/eventChunk][i%eventChunk])
+	}
+	return out
 }
 
 type secretKey struct{ org, name string }
@@ -55,8 +84,8 @@ func cloneVersion(v SealedVersion) SealedVersion {
 }
 
 func (m *MemoryStore) appendLocked(ev Event) {
-	ev.Cursor = strconv.Itoa(len(m.events) + 1)
-	m.events = append(m.events, ev)
+	ev.Cursor = strconv.Itoa(m.events.n + 1)
+	m.events.append(ev)
 }
 
 // PutVersion implements [Store].
@@ -228,25 +257,25 @@ func (m *MemoryStore) VersionsNotUnder(_ context.Context, keyID string, after Ve
 }
 
 // Rewrap implements [Store].
-func (m *MemoryStore) Rewrap(_ context.Context, ref VersionRef, oldKeyID, newKeyID string,
-	wrapped []byte, ev Event) error {
+func (m *MemoryStore) Rewrap(_ context.Context, changes []RewrapChange) (int, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	cur, ok := m.secrets[secretKey{ref.OrganizationID, ref.Name}]
-	if !ok {
-		return ErrNotFound
+	n := 0
+	for _, c := range changes {
+		cur, ok := m.secrets[secretKey{c.Ref.OrganizationID, c.Ref.Name}]
+		if !ok {
+			continue
+		}
+		v, ok := cur.versions[c.Ref.Version]
+		if !ok || v.KeyID != c.OldKeyID {
+			continue
+		}
+		v.KeyID, v.WrappedKey = c.NewKeyID, slices.Clone(c.WrappedKey)
+		cur.versions[c.Ref.Version] = v
+		m.appendLocked(c.Event)
+		n++
 	}
-	v, ok := cur.versions[ref.Version]
-	switch {
-	case !ok:
-		return ErrNotFound
-	case v.KeyID != oldKeyID:
-		return ErrVersionConflict
-	}
-	v.KeyID, v.WrappedKey = newKeyID, slices.Clone(wrapped)
-	cur.versions[ref.Version] = v
-	m.appendLocked(ev)
-	return nil
+	return n, nil
 }
 
 // AppendEvent implements [Store].
@@ -269,9 +298,8 @@ func (m *MemoryStore) Events(_ context.Context, after string, limit int) ([]Even
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if start >= len(m.events) {
+	if start >= m.events.n {
 		return nil, nil
 	}
-	end := min(len(m.events), start+max(limit, 1))
-	return slices.Clone(m.events[start:end]), nil
+	return m.events.slice(start, min(m.events.n, start+max(limit, 1))), nil
 }

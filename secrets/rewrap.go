@@ -2,7 +2,6 @@ package secrets
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/gatehouse/gatehouse/internal/httpjson"
@@ -28,7 +27,8 @@ type RewrapOptions struct {
 type RewrapProgress struct {
 	// KeyID is the key-encryption key data keys are moved to.
 	KeyID string
-	// Rewrapped counts the versions moved in this run.
+	// Rewrapped counts the versions moved in this run (not those another
+	// run or a removal got to first).
 	Rewrapped int
 	// Failed counts versions whose data key could not be unwrapped (its
 	// key is gone from the provider, or it was altered); they are
@@ -81,40 +81,50 @@ func (s *Service) rewrapBatch(ctx context.Context, p *RewrapProgress, after Vers
 		return after, fmt.Errorf("secrets: rewrapping: reading a batch: %w", err)
 	}
 	p.Done = len(batch) < size
+	changes := make([]RewrapChange, 0, len(batch))
 	for _, v := range batch {
-		if err := s.rewrapOne(ctx, p.KeyID, v); err != nil {
+		c, err := s.rewrapOne(ctx, p.KeyID, v)
+		if err != nil {
 			if ctx.Err() != nil {
 				return after, fmt.Errorf("secrets: rewrapping stopped: %w", ctx.Err())
 			}
 			p.Failed++
 			s.log.ErrorContext(ctx, "secrets: rewrapping a data key", "organization", v.OrganizationID,
 				"secret", v.Name, "version", v.Version, "key", v.KeyID, "err", err)
-		} else {
-			p.Rewrapped++
+			continue
 		}
-		after = VersionRef{v.OrganizationID, v.Name, v.Version}
+		changes = append(changes, c)
+	}
+	n, err := s.store.Rewrap(ctx, changes)
+	if err != nil {
+		return after, fmt.Errorf("secrets: rewrapping: storing a batch: %w", err)
+	}
+	// Versions the store skipped were rewrapped or removed meanwhile:
+	// nothing is left to do for them.
+	p.Rewrapped += n
+	if len(batch) > 0 {
+		last := batch[len(batch)-1]
+		after = VersionRef{last.OrganizationID, last.Name, last.Version}
 		p.Cursor = httpjson.EncodeCursor(after)
 	}
 	return after, nil
 }
 
-func (s *Service) rewrapOne(ctx context.Context, keyID string, v SealedVersion) error {
+// rewrapOne unwraps one data key and wraps it under keyID; the data key
+// exists in memory only in between.
+func (s *Service) rewrapOne(ctx context.Context, keyID string, v SealedVersion) (RewrapChange, error) {
 	ad := versionAD(v.OrganizationID, v.Name, v.Version)
 	dk, err := s.keys.Unwrap(ctx, v.KeyID, v.WrappedKey, ad)
 	if err != nil {
-		return err
+		return RewrapChange{}, err
 	}
 	defer clear(dk)
 	wrapped, err := s.keys.Wrap(ctx, keyID, dk, ad)
 	if err != nil {
-		return err
+		return RewrapChange{}, err
 	}
-	ref := VersionRef{v.OrganizationID, v.Name, v.Version}
 	ev := s.event(ctx, EventSecretRewrapped, v.OrganizationID,
 		EventData{Secret: v.Name, Version: v.Version, KeyID: keyID})
-	err = s.store.Rewrap(ctx, ref, v.KeyID, keyID, wrapped, ev)
-	if errors.Is(err, ErrVersionConflict) || errors.Is(err, ErrNotFound) {
-		return nil // rewrapped or removed meanwhile: nothing left to do
-	}
-	return err
+	return RewrapChange{Ref: VersionRef{v.OrganizationID, v.Name, v.Version}, OldKeyID: v.KeyID,
+		NewKeyID: keyID, WrappedKey: wrapped, Event: ev}, nil
 }

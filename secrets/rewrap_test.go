@@ -97,9 +97,10 @@ func TestRewrapSkipsWhatItCannotOpen(t *testing.T) {
 	// b's wrapped key is altered in the database.
 	v, _ := store.Version(ctx, "org1", "b", 1)
 	v.WrappedKey[5] ^= 1
-	if err := store.Rewrap(ctx, secrets.VersionRef{OrganizationID: "org1", Name: "b", Version: 1},
-		"local:1", "local:1", v.WrappedKey, secrets.Event{}); err != nil {
-		t.Fatal(err)
+	planted := secrets.RewrapChange{Ref: secrets.VersionRef{OrganizationID: "org1", Name: "b", Version: 1},
+		OldKeyID: "local:1", NewKeyID: "local:1", WrappedKey: v.WrappedKey}
+	if n, err := store.Rewrap(ctx, []secrets.RewrapChange{planted}); err != nil || n != 1 {
+		t.Fatal(n, err)
 	}
 	both, _ := secrets.New(secrets.Config{Store: store, Keys: mustRing(t, "1:"+k1+",2:"+k2)})
 	p, err := both.Rewrap(ctx, secrets.RewrapOptions{})

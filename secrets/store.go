@@ -61,6 +61,16 @@ type VersionRef struct {
 	Version        int    `json:"v"`
 }
 
+// RewrapChange moves one version's data key to another key-encryption
+// key; see [Store.Rewrap].
+type RewrapChange struct {
+	Ref        VersionRef
+	OldKeyID   string
+	NewKeyID   string
+	WrappedKey []byte
+	Event      Event
+}
+
 // ListOptions pages a listing of secrets in name order.
 type ListOptions struct {
 	// After is the name after which the page starts; "" starts at the
@@ -113,10 +123,11 @@ type Store interface {
 	// whose KeyID is not keyID, in [VersionRef] order after the given ref
 	// (the zero ref starts at the beginning).
 	VersionsNotUnder(ctx context.Context, keyID string, after VersionRef, limit int) ([]SealedVersion, error)
-	// Rewrap replaces the wrapped data key of one version, provided it is
-	// still wrapped under oldKeyID; otherwise it changes nothing and
-	// returns [ErrVersionConflict]. A missing version is [ErrNotFound].
-	Rewrap(ctx context.Context, ref VersionRef, oldKeyID, newKeyID string, wrapped []byte, ev Event) error
+	// Rewrap applies a batch of changes in one transaction. Each replaces
+	// the wrapped data key of one version and records its event, provided
+	// the version is still wrapped under OldKeyID; a version rewrapped or
+	// removed meanwhile is skipped. It returns how many were applied.
+	Rewrap(ctx context.Context, changes []RewrapChange) (int, error)
 
 	APIKeyStore
 

@@ -58,7 +58,7 @@ func (f tokenFormat) generate() string {
 			}
 		}
 	}
-	return string(appendCheck(b, crcString(string(b))))
+	return string(appendCheck(b, ^crcString(^uint32(0), string(b))))
 }
 
 // appendCheck appends sum as tokenCheckLen base62 digits, most
@@ -79,10 +79,13 @@ func (f tokenFormat) valid(tok string) bool {
 		return false
 	}
 	body := len(tok) - tokenCheckLen
+	crc := crcString(^uint32(0), f.prefix)
 	for i := len(f.prefix); i < body; i++ {
-		if base62Value(tok[i]) < 0 {
+		c := tok[i]
+		if base62Values[c] < 0 {
 			return false
 		}
+		crc = crcTable[byte(crc)^c] ^ crc>>8
 	}
 	var sum uint64
 	for i := body; i < len(tok); i++ {
@@ -92,20 +95,21 @@ func (f tokenFormat) valid(tok string) bool {
 		}
 		sum = sum*62 + uint64(v)
 	}
-	return sum == uint64(crcString(tok[:body]))
+	return sum == uint64(^crc)
 }
 
-func base62Value(c byte) int {
-	switch {
-	case c >= '0' && c <= '9':
-		return int(c - '0')
-	case c >= 'A' && c <= 'Z':
-		return int(c-'A') + 10
-	case c >= 'a' && c <= 'z':
-		return int(c-'a') + 36
+// base62Values maps a byte to its base62 digit, or -1.
+var base62Values = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
 	}
-	return -1
-}
+	for i := range len(base62) {
+		t[base62[i]] = int8(i)
+	}
+	return t
+}()
+
+func base62Value(c byte) int { return int(base62Values[c]) }
 
 // hint is what a listing shows of a token: the prefix and the last four
 // characters, enough for a person to tell keys apart.
@@ -115,12 +119,12 @@ func (f tokenFormat) hint(tok string) string {
 
 var crcTable = crc32.MakeTable(crc32.IEEE)
 
-// crcString is crc32.ChecksumIEEE over a string, without converting it to
-// a byte slice (which would allocate on the verification path).
-func crcString(s string) uint32 {
-	crc := ^uint32(0)
+// crcString continues a CRC-32 (IEEE) over s, without converting s to a
+// byte slice (which would allocate on the verification path). Start with
+// ^0 and complement the result to get crc32.ChecksumIEEE.
+func crcString(crc uint32, s string) uint32 {
 	for i := 0; i < len(s); i++ {
 		crc = crcTable[byte(crc)^s[i]] ^ crc>>8
 	}
-	return ^crc
+	return crc
 }

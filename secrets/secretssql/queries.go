@@ -9,7 +9,7 @@ type queries struct {
 	destroySecret, destroyVersions, deletedBefore, notUnder, rewrap      string
 	insertEvent, events                                                  string
 	insertKey, keyByHash, key, listKeys, listOwnerKeys, shortenKey       string
-	revokeKey, revokeOwner, touchKey, keyExists, versionExists           string
+	revokeKey, revokeOwner, touchKey, keyExists                          string
 }
 
 const secretCols = `organization_id, name, metadata, latest_version, created_at, updated_at, deleted_at`
@@ -73,8 +73,6 @@ func prepare(db *sqlkit.DB) queries {
 		revokeOwner: r(`UPDATE secrets_api_keys SET revoked_at = ?
 			WHERE organization_id = ? AND owner_type = ? AND owner_id = ? AND revoked_at IS NULL`),
 		keyExists: r(`SELECT count(*) FROM secrets_api_keys WHERE organization_id = ? AND id = ?`),
-		versionExists: r(`SELECT count(*) FROM secrets_versions
-			WHERE organization_id = ? AND name = ? AND version = ?`),
 		touchKey: r(`UPDATE secrets_api_keys SET last_used_at = ?
 			WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)`),
 	}

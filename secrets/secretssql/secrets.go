@@ -240,28 +240,38 @@ func (s *Store) VersionsNotUnder(ctx context.Context, keyID string, after secret
 	return out, rows.Err()
 }
 
-// Rewrap implements [secrets.Store].
-func (s *Store) Rewrap(ctx context.Context, ref secrets.VersionRef, oldKeyID, newKeyID string,
-	wrapped []byte, ev secrets.Event) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q.rewrap, newKeyID, wrapped, ref.OrganizationID, ref.Name,
-			ref.Version, oldKeyID)
-		if err := rowsAffected(res, err, secrets.ErrVersionConflict); err != nil {
-			return s.whyNot(ctx, tx, ref, err)
+// Rewrap implements [secrets.Store], in one transaction per batch.
+func (s *Store) Rewrap(ctx context.Context, changes []secrets.RewrapChange) (int, error) {
+	var n int
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		n = 0
+		stmt, err := tx.PrepareContext(ctx, s.q.rewrap)
+		if err != nil {
+			return err
 		}
-		return s.appendEvent(ctx, tx, ev)
+		defer stmt.Close()
+		for _, c := range changes {
+			res, err := stmt.ExecContext(ctx, c.NewKeyID, c.WrappedKey, c.Ref.OrganizationID,
+				c.Ref.Name, c.Ref.Version, c.OldKeyID)
+			err = rowsAffected(res, err, errSkipped)
+			if errors.Is(err, errSkipped) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if err := s.appendEvent(ctx, tx, c.Event); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
 	})
+	if err != nil {
+		return 0, fmt.Errorf("secretssql: rewrapping: %w", err)
+	}
+	return n, nil
 }
 
-// whyNot tells a missing version from one rewrapped meanwhile.
-func (s *Store) whyNot(ctx context.Context, tx *sql.Tx, ref secrets.VersionRef, err error) error {
-	if !errors.Is(err, secrets.ErrVersionConflict) {
-		return err
-	}
-	var n int
-	e := tx.QueryRowContext(ctx, s.q.versionExists, ref.OrganizationID, ref.Name, ref.Version).Scan(&n)
-	if e == nil && n == 0 {
-		return secrets.ErrNotFound
-	}
-	return err
-}
+// errSkipped marks an update that matched no row.
+var errSkipped = errors.New("skipped")

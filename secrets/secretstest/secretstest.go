@@ -290,15 +290,22 @@ func testRewrap(t *testing.T, st secrets.Store) {
 			put(t, st, org, name, 2, 0)
 		}
 	}
-	ref := secrets.VersionRef{OrganizationID: "o1", Name: "b", Version: 1}
-	if err := st.Rewrap(ctx, ref, "k1", "k2", []byte("new"), event("o1", "x")); err != nil {
-		t.Fatal(err)
+	change := func(name string, version int, old, wrapped string) secrets.RewrapChange {
+		return secrets.RewrapChange{Ref: ref3("o1", name, version), OldKeyID: old, NewKeyID: "k2",
+			WrappedKey: []byte(wrapped), Event: event("o1", secrets.EventSecretRewrapped)}
 	}
-	wantErr(t, "rewrap with a stale key ID", st.Rewrap(ctx, ref, "k1", "k2", []byte("x"), event("o1", "x")),
-		secrets.ErrVersionConflict)
-	missing := secrets.VersionRef{OrganizationID: "o1", Name: "b", Version: 9}
-	wantErr(t, "rewrap of a missing version", st.Rewrap(ctx, missing, "k1", "k2", nil, event("o1", "x")),
-		secrets.ErrNotFound)
+	n, err := st.Rewrap(ctx, []secrets.RewrapChange{
+		change("b", 1, "k1", "new"),
+		change("b", 1, "k1", "stale"),   // under k2 by now: skipped
+		change("b", 9, "k1", "missing"), // no such version: skipped
+		change("zz", 1, "k1", "missing"),
+	})
+	if err != nil || n != 1 {
+		t.Errorf("Rewrap applied %d, %v; want 1", n, err)
+	}
+	if n, err := st.Rewrap(ctx, nil); err != nil || n != 0 {
+		t.Errorf("empty Rewrap = %d, %v", n, err)
+	}
 	got, _ := st.Version(ctx, "o1", "b", 1)
 	if got.KeyID != "k2" || string(got.WrappedKey) != "new" || string(got.Ciphertext) != "ct-o1-b-1" {
 		t.Errorf("after Rewrap: %+v", got)
