@@ -29,7 +29,46 @@
 // writes many events in one transaction per organization, all or none.
 // Other Gatehouse packages report their own typed events; a host bridges
 // them into the audit log with a few lines that build an Event and call
-// Record.
+// Record:
+//
+//	for _, ev := range scimEvents {
+//		err := rec.Record(ctx, audit.Event{
+//			OrganizationID: ev.OrganizationID, Action: ev.Type, Time: ev.Time,
+//			Actor:   audit.Actor{Type: "directory", ID: ev.DirectoryID},
+//			Targets: []audit.Target{{Type: "user", ID: ev.UserID}},
+//		})
+//		...
+//	}
+//
+// A [Recorder] ([Service.NewRecorder]) batches for throughput: its Record
+// still returns only once the event is durable, but shares a transaction
+// with the events recorded at the same moment; its Enqueue returns once
+// the event is in a bounded buffer. When the buffer is full, callers wait
+// with their context (backpressure); dropping instead is possible only
+// with [RecorderConfig.DropWhenFull], and every drop is counted
+// ([Recorder.Dropped]) and logged. A failing Store is retried in order
+// with exponential backoff.
+//
+// # Streams and sinks
+//
+// The Store is the system of record. A [Stream] copies every
+// organization's log from it to a [Sink] and keeps its cursor in the
+// Store after each delivered batch, so a destination that is down loses
+// nothing: the Stream catches up, in order, when it returns. Sinks:
+// [FileSink] (JSON Lines, rotation by size and age, fsync per batch),
+// [SlogSink], and [HTTPSink] in three formats: JSON Lines signed with
+// HMAC-SHA256 in the [SignatureHeader] ("t=<unix>,v1=<hex HMAC of
+// "<t>." and the body>", checked by [VerifySignature]), Splunk's HTTP
+// Event Collector, and Datadog's log intake. Requests that fail with a
+// network error, 408, 429 or 5xx are retried with exponential backoff and
+// jitter, honouring Retry-After.
+//
+// # Retention
+//
+// [Service.Prune] and [Service.ApplyRetention] remove the events at the
+// start of a log older than a cutoff. The tree's hashes stay: proofs and
+// exports of the remaining events still verify, against checkpoints
+// signed before and after.
 //
 // # Canonical encoding
 //
@@ -99,6 +138,13 @@
 // inserted and reordered events and a truncated log. [Service.ExportCSV]
 // writes the events a [Query] selects as CSV, for people; it carries no
 // proof.
+//
+// # Admin API
+//
+// [Service.Handler] serves one organization's log as JSON: a filtered,
+// cursor-paged list, both exports, the latest checkpoint with the
+// verifier key, and proofs. [Config.Organization] decides, per request,
+// whose log the caller may read.
 //
 // # Threat model
 //

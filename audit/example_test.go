@@ -1,6 +1,7 @@
 package audit_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"fmt"
@@ -44,4 +45,41 @@ func Example() {
 	// audit: invalid event: metadata.method: must be a string
 	// <nil>
 	// gatehouse.audit/org_acme 1
+}
+
+// An auditor checks an export with the host's published verifier key;
+// the command auditverify does the same from the shell.
+func ExampleVerify() {
+	ctx := context.Background()
+	svc, _ := audit.New(audit.Config{
+		Store:  audit.NewMemoryStore(),
+		Signer: ed25519.NewKeyFromSeed(make([]byte, 32)),
+	})
+	for _, who := range []string{"user_ada", "user_bob"} {
+		svc.Record(ctx, audit.Event{OrganizationID: "org_acme", Action: "user.signed_in",
+			Actor: audit.Actor{Type: "user", ID: who}})
+	}
+	var export bytes.Buffer
+	svc.Export(ctx, &export, "org_acme", audit.ExportOptions{})
+
+	v, _ := audit.NewVerifier(svc.VerifierKey())
+	tampered := bytes.Replace(export.Bytes(), []byte("user_bob"), []byte("user_eve"), 1)
+	for _, data := range [][]byte{export.Bytes(), tampered} {
+		rep, _ := audit.Verify(bytes.NewReader(data), v, nil)
+		fmt.Println(rep.OK(), rep.Events, len(rep.Problems))
+	}
+	// Output:
+	// true 2 0
+	// false 2 1
+}
+
+// Credentials in configuration print redacted.
+func ExampleSecret() {
+	cfg := audit.HTTPSinkConfig{URL: "https://splunk.example.com:8088/services/collector/event",
+		Format: audit.SplunkHEC, Token: "0f1e2d3c-hec-token"}
+	fmt.Println(cfg.Token)
+	fmt.Printf("%v\n", cfg.Token)
+	// Output:
+	// [REDACTED]
+	// [REDACTED]
 }

@@ -50,3 +50,34 @@ func FuzzVerify(f *testing.F) {
 		}
 	})
 }
+
+func FuzzUnmarshalCanonical(f *testing.F) {
+	s, st := newService(f, audit.Config{})
+	e := goodEvent()
+	e.Metadata["nested"] = map[string]any{"a": []any{1, "x", nil}}
+	if err := s.Record(context.Background(), e); err != nil {
+		f.Fatal(err)
+	}
+	leaves, _ := st.Leaves(context.Background(), "org_1", 0, 1)
+	f.Add(leaves[0].Data)
+	f.Add([]byte(`{"v":1,"id":"x","org":"o","action":"a","time":"2026-01-01T00:00:00.000000Z"}`))
+	f.Add([]byte(`{"v":2}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ev, err := audit.UnmarshalCanonical(data)
+		if err != nil {
+			return
+		}
+		once, err := audit.MarshalCanonical(&ev)
+		if err != nil {
+			return // values such as huge numbers that do not encode back
+		}
+		again, err := audit.UnmarshalCanonical(once)
+		if err != nil {
+			t.Fatalf("canonical output does not decode: %v\n%s", err, once)
+		}
+		twice, _ := audit.MarshalCanonical(&again)
+		if !bytes.Equal(once, twice) {
+			t.Errorf("encoding is not stable:\n%s\n%s", once, twice)
+		}
+	})
+}
