@@ -2,22 +2,32 @@ package main
 
 import (
 	"context"
-	"crypto/subtle"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync"
 )
 
 // app holds the Gatehouse services the demo wires together.
 type app struct {
-	cfg     config
-	db      *sql.DB
-	log     *slog.Logger
-	domains *domainFeature
+	cfg        config
+	db         *sql.DB
+	log        *slog.Logger
+	sessionKey []byte
+
+	signin   *signinFeature
+	domains  *domainFeature
+	scim     *scimFeature
+	features []feature
+}
+
+// feature is one package's part of the demo.
+type feature interface {
+	// mount adds the feature's routes.
+	mount(mux *http.ServeMux)
+	// background runs the feature's background work until ctx ends.
+	background(ctx context.Context)
 }
 
 func newApp(ctx context.Context, cfg config, db *sql.DB, log *slog.Logger) (*app, error) {
@@ -26,22 +36,18 @@ func newApp(ctx context.Context, cfg config, db *sql.DB, log *slog.Logger) (*app
 		return nil, err
 	}
 	var err error
+	if a.sessionKey, err = sessionKey(ctx, db); err != nil {
+		return nil, err
+	}
 	if a.domains, err = newDomainFeature(ctx, a); err != nil {
 		return nil, err
 	}
-	return a, nil
-}
-
-// adminOrganization is the demo's Config.Organization: the bearer token
-// of the demo organization's admin names that organization; anything else
-// is refused. A real host maps its own session to an organization here
-// and checks that the user may administer it.
-func (a *app) adminOrganization(r *http.Request) (string, error) {
-	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if !ok || subtle.ConstantTimeCompare([]byte(token), []byte(a.cfg.adminToken)) != 1 {
-		return "", errors.New("not the demo organization's admin")
+	if a.scim, err = newSCIMFeature(ctx, a); err != nil {
+		return nil, err
 	}
-	return demoOrg, nil
+	a.signin = &signinFeature{app: a}
+	a.features = append(a.features, a.signin, a.domains, a.scim)
+	return a, nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -53,7 +59,9 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", a.handleLanding)
-	a.domains.mount(mux)
+	for _, f := range a.features {
+		f.mount(mux)
+	}
 	return mux
 }
 
@@ -61,7 +69,9 @@ func (a *app) routes() http.Handler {
 // channel that is closed once all of it has stopped after ctx ends.
 func (a *app) startBackground(ctx context.Context) <-chan struct{} {
 	var wg sync.WaitGroup
-	wg.Go(func() { a.domains.background(ctx) })
+	for _, f := range a.features {
+		wg.Go(func() { f.background(ctx) })
+	}
 	done := make(chan struct{})
 	go func() {
 		wg.Wait()

@@ -16,24 +16,32 @@ import (
 
 // demo is the app started by a test on a random port.
 type demo struct {
-	t     *testing.T
-	base  string
-	token string
-	dns   *domaintest.DNSServer
+	t         *testing.T
+	base      string
+	token     string
+	scimToken string
+	dns       *domaintest.DNSServer
+	app       *app
 }
 
 func startDemo(t *testing.T) *demo {
 	t.Helper()
-	d := &demo{t: t, token: "test-admin-token", dns: domaintest.NewDNSServer(t)}
+	d := &demo{t: t, token: "test-admin-token", scimToken: "ghscim_" + strings.Repeat("demo-scim-token-", 3),
+		dns: domaintest.NewDNSServer(t)}
 	ctx, cancel := context.WithCancel(context.Background())
-	addrc := make(chan net.Addr, 1)
+	ready := make(chan net.Addr, 1)
 	done := make(chan error, 1)
 	args := []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "saas.db"),
-		"-dns", d.dns.Addr(), "-admin-token", d.token, "-log-level", "WARN"}
-	go func() { done <- run(ctx, args, io.Discard, func(a net.Addr) { addrc <- a }) }()
+		"-dns", d.dns.Addr(), "-admin-token", d.token, "-scim-token", d.scimToken, "-log-level", "WARN"}
+	go func() {
+		done <- run(ctx, args, io.Discard, func(a *app, addr net.Addr) {
+			d.app = a
+			ready <- addr
+		})
+	}()
 	select {
-	case a := <-addrc:
-		d.base = "http://" + a.String()
+	case addr := <-ready:
+		d.base = "http://" + addr.String()
 	case err := <-done:
 		t.Fatalf("the demo did not start: %v", err)
 	}
@@ -55,13 +63,19 @@ func startDemo(t *testing.T) *demo {
 // JSON answer into out.
 func (d *demo) call(method, path, body string, out any) int {
 	d.t.Helper()
+	return d.callAs(d.token, "application/json", method, path, body, out)
+}
+
+// callAs sends a request with the given bearer token and content type.
+func (d *demo) callAs(token, contentType, method, path, body string, out any) int {
+	d.t.Helper()
 	req, err := http.NewRequest(method, d.base+path, strings.NewReader(body))
 	if err != nil {
 		d.t.Fatal(err)
 	}
-	req.Header.Set("Authorization", "Bearer "+d.token)
+	req.Header.Set("Authorization", "Bearer "+token)
 	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Content-Type", contentType)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -135,6 +149,81 @@ func TestDomainFlow(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a wrong admin token: %d, want 403", resp.StatusCode)
+	}
+}
+
+func TestSCIMProvisioning(t *testing.T) {
+	d := startDemo(t)
+	scimJSON := "application/scim+json"
+	var user struct {
+		ID string `json:"id"`
+	}
+	body := `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "Jane@acme-demo.example",
+		"name": {"givenName": "Jane", "familyName": "Doe"}, "active": true}`
+	if code := d.callAs(d.scimToken, scimJSON, "POST", "/scim/v2/Users", body, &user); code != 201 {
+		t.Fatalf("creating a user: %d", code)
+	}
+	if code := d.callAs("ghscim_wrong", scimJSON, "GET", "/scim/v2/Users", "", nil); code != 401 {
+		t.Errorf("a wrong SCIM token: %d, want 401", code)
+	}
+	waitFor(t, "the user to be recorded active", func() bool { return d.userState("jane@acme-demo.example") == "active" })
+
+	// The provisioned user is listed on the Users page.
+	page := d.getPage("/users")
+	if !strings.Contains(page, "Jane@acme-demo.example") {
+		t.Errorf("the users page does not list the provisioned user:\n%s", page)
+	}
+
+	// Okta deactivates a user with a PATCH of active; the app reacts.
+	patch := `{"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+		"Operations": [{"op": "replace", "value": {"active": false}}]}`
+	if code := d.callAs(d.scimToken, scimJSON, "PATCH", "/scim/v2/Users/"+user.ID, patch, nil); code != 200 {
+		t.Fatalf("deactivating: %d", code)
+	}
+	waitFor(t, "the user to be recorded inactive", func() bool { return d.userState("jane@acme-demo.example") == "inactive" })
+}
+
+// userState reads the demo's own record of a user: "active", "inactive"
+// or "" when there is none.
+func (d *demo) userState(userName string) string {
+	var active bool
+	err := d.app.db.QueryRow(`SELECT active FROM demo_users WHERE organization_id = ? AND user_name = ?`,
+		demoOrg, userName).Scan(&active)
+	switch {
+	case err != nil:
+		return ""
+	case active:
+		return "active"
+	}
+	return "inactive"
+}
+
+// getPage fetches a page as the signed-in admin.
+func (d *demo) getPage(path string) string {
+	d.t.Helper()
+	req, _ := http.NewRequest("GET", d.base+path, nil)
+	req.Header.Set("Authorization", "Bearer "+d.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		d.t.Fatalf("GET %s: %d", path, resp.StatusCode)
+	}
+	return string(b)
+}
+
+// waitFor polls cond for up to ten seconds.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

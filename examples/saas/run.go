@@ -24,6 +24,7 @@ type config struct {
 	dbPath     string
 	nameserver string // for domain verification; empty means the system's
 	adminToken string
+	scimToken  string // the SCIM bearer token; empty means a new one
 	logLevel   slog.Level
 }
 
@@ -40,6 +41,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		"nameserver (host:port) for domain verification; default: the system's")
 	fs.StringVar(&c.adminToken, "admin-token", "",
 		"bearer token of the demo organization's admin; default: random")
+	fs.StringVar(&c.scimToken, "scim-token", "",
+		"SCIM bearer token (ghscim_...); default: $GATEHOUSE_DEMO_SCIM_TOKEN, or a new one")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log level: DEBUG, INFO, WARN or ERROR")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -64,8 +67,9 @@ func defaultDBPath() string {
 }
 
 // run starts the app and serves until ctx ends, then shuts down cleanly.
-// When onListen is not nil it is told the address the app listens on.
-func run(ctx context.Context, args []string, stderr io.Writer, onListen func(net.Addr)) error {
+// When onReady is not nil it is given the app and the address it listens
+// on, before the first request is served (tests use it).
+func run(ctx context.Context, args []string, stderr io.Writer, onReady func(*app, net.Addr)) error {
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
@@ -86,8 +90,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, onListen func(net
 	if err != nil {
 		return err
 	}
-	if onListen != nil {
-		onListen(ln.Addr())
+	if onReady != nil {
+		onReady(a, ln.Addr())
 	}
 	log.Info("gatehouse demo listening", "url", "http://"+ln.Addr().String(), "db", cfg.dbPath,
 		"organization", demoOrg, "admin_token", cfg.adminToken)
