@@ -221,7 +221,14 @@ func (rt *resourceType) resolvePath(ap fp.AttributePath, parent *AttrPath) (Attr
 		}
 		return AttrPath{Name: sub.Name, Attr: sub}, nil
 	}
-	return rt.lookupPath(ap.URI(), ap.AttributeName, ap.SubAttributeName(), ScimTypeInvalidFilter)
+	p, err := rt.lookupPath(ap.URI(), ap.AttributeName, ap.SubAttributeName(), ScimTypeInvalidFilter)
+	if err == nil && rt.kind == KindGroup && p.Schema == "" && p.Name == "members" {
+		// Members are kept apart from the group and not seen by filters;
+		// supporting them would take a membership lookup in every store.
+		return p, errorf(400, ScimTypeInvalidFilter,
+			"filtering groups on members is not supported; read /Users/{id} for a user's groups")
+	}
+	return p, err
 }
 
 // lookupPath resolves urn:name.sub against rt, reporting failures with

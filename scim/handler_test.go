@@ -23,6 +23,8 @@ type harness struct {
 	dir   *Directory
 	token string
 	clock *fakeClock
+	// prefix is where the handler is mounted; "" means /scim/v2.
+	prefix string
 }
 
 func newHarness(t *testing.T) *harness {
@@ -68,7 +70,11 @@ func (h *harness) doAs(token, method, path string, body any, headers ...string) 
 		js, _ := json.Marshal(b)
 		rd = bytes.NewReader(js)
 	}
-	req, _ := http.NewRequest(method, h.srv.URL+"/scim/v2"+path, rd)
+	prefix := h.prefix
+	if prefix == "" {
+		prefix = "/scim/v2"
+	}
+	req, _ := http.NewRequest(method, h.srv.URL+prefix+path, rd)
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
