@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+
+	"github.com/gatehouse/gatehouse/scim"
 )
 
 // app holds the Gatehouse services the demo wires together.
@@ -19,6 +21,7 @@ type app struct {
 	signin   *signinFeature
 	domains  *domainFeature
 	scim     *scimFeature
+	audit    *auditFeature
 	features []feature
 }
 
@@ -39,6 +42,9 @@ func newApp(ctx context.Context, cfg config, db *sql.DB, log *slog.Logger) (*app
 	if a.sessionKey, err = sessionKey(ctx, db); err != nil {
 		return nil, err
 	}
+	if a.audit, err = newAuditFeature(ctx, a); err != nil {
+		return nil, err
+	}
 	if a.domains, err = newDomainFeature(ctx, a); err != nil {
 		return nil, err
 	}
@@ -46,7 +52,10 @@ func newApp(ctx context.Context, cfg config, db *sql.DB, log *slog.Logger) (*app
 		return nil, err
 	}
 	a.signin = &signinFeature{app: a}
-	a.features = append(a.features, a.signin, a.domains, a.scim)
+	a.scim.onEvent = append(a.scim.onEvent, func(ctx context.Context, e scim.Event) error {
+		return a.audit.record(ctx, nil, fromSCIMEvent(e))
+	})
+	a.features = append(a.features, a.signin, a.domains, a.scim, a.audit)
 	return a, nil
 }
 

@@ -82,8 +82,9 @@ func (f *domainFeature) background(ctx context.Context) {
 			f.app.consume(ctx, "domain", func(ctx context.Context, after string) (string, error) {
 				events, err := f.svc.Events(ctx, after, 100)
 				for _, e := range events {
-					f.app.log.Info("event", "type", e.Type, "organization", e.OrganizationID,
-						"domain", e.Data.Domain, "reason", e.Data.Reason)
+					if err := f.app.audit.record(ctx, nil, fromDomainEvent(e)); err != nil {
+						return after, err
+					}
 					after = e.Cursor
 				}
 				return after, err

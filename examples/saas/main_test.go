@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gatehouse/gatehouse/audit"
 	"github.com/gatehouse/gatehouse/domain/domaintest"
 )
 
@@ -230,5 +231,44 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestBadFlags(t *testing.T) {
 	if err := run(context.Background(), []string{"-nonsense"}, io.Discard, nil); err == nil {
 		t.Error("run accepted an unknown flag")
+	}
+}
+
+func TestAuditTrail(t *testing.T) {
+	d := startDemo(t)
+	var added struct {
+		ID string `json:"id"`
+	}
+	if code := d.call("POST", "/admin/domains/", `{"domain": "audited.example"}`, &added); code != 201 {
+		t.Fatalf("adding a domain: %d", code)
+	}
+	body := `{"userName": "sam@audited.example", "active": true}`
+	if code := d.callAs(d.scimToken, "application/scim+json", "POST", "/scim/v2/Users", body, nil); code != 201 {
+		t.Fatalf("provisioning: %d", code)
+	}
+	waitFor(t, "the domain and SCIM events in the audit log", func() bool {
+		page := d.getPage("/audit")
+		return strings.Contains(page, "domain.added") && strings.Contains(page, "scim.user.created")
+	})
+	if page := d.getPage("/audit?action=scim.user.created"); strings.Contains(page, "domain.added") {
+		t.Error("filtering by action still lists other actions")
+	}
+
+	// The export verifies with the key the checkpoint endpoint publishes,
+	// as the command-line verifier checks it.
+	var cp struct {
+		VerifierKey string `json:"verifier_key"`
+	}
+	if code := d.call("GET", "/admin/audit/checkpoint", "", &cp); code != 200 || cp.VerifierKey == "" {
+		t.Fatalf("checkpoint: %d %+v", code, cp)
+	}
+	export := d.getPage("/admin/audit/export")
+	v, err := audit.NewVerifier(cp.VerifierKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := audit.Verify(strings.NewReader(export), v, nil)
+	if err != nil || !rep.OK() || rep.Events < 2 {
+		t.Errorf("verifying the export: %+v, %v", rep, err)
 	}
 }

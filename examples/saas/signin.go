@@ -6,6 +6,8 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+
+	"github.com/gatehouse/gatehouse/audit"
 )
 
 var signinPage = newPage(`
@@ -71,6 +73,8 @@ func (f *signinFeature) handleAdmin(w http.ResponseWriter, r *http.Request) {
 	}
 	f.app.startSession(w, session{Organization: demoOrg, UserID: "admin", Email: "admin@" + demoOrg,
 		Name: "Demo admin", Admin: true, Via: "admin-token"})
+	_ = f.app.audit.record(r.Context(), r, audit.Event{Action: "user.signed_in",
+		Actor: audit.Actor{Type: "user", ID: "admin", Name: "Demo admin"}, Metadata: map[string]any{"method": "admin-token"}})
 	http.Redirect(w, r, "/profile", http.StatusSeeOther)
 }
 
