@@ -20,6 +20,7 @@ type MemoryStore struct {
 	states   map[string]*LoginState
 	used     map[string]time.Time
 	attempts map[string][]*Attempt
+	swept    time.Time // when expired entries were last dropped
 }
 
 // NewMemoryStore returns an empty [MemoryStore].
@@ -157,12 +158,13 @@ func (m *MemoryStore) Remember(_ context.Context, key string, expires, now time.
 	return nil
 }
 
-// sweep drops expired login states and replay entries. The caller holds
-// m.mu.
+// sweep drops expired login states and replay entries, at most once a
+// minute. The caller holds m.mu.
 func (m *MemoryStore) sweep(now time.Time) {
-	if len(m.used)+len(m.states) < 1024 {
+	if now.Sub(m.swept) < time.Minute && now.After(m.swept) {
 		return
 	}
+	m.swept = now
 	for k, until := range m.used {
 		if !now.Before(until) {
 			delete(m.used, k)

@@ -30,7 +30,7 @@ type oidcTest struct {
 	rp    string
 }
 
-func newOIDCTest(t *testing.T, method sso.AuthMethod) *oidcTest {
+func newOIDCTest(t testing.TB, method sso.AuthMethod) *oidcTest {
 	t.Helper()
 	op, err := ssotest.NewOP("client-1", "s3cret")
 	must(t, err)

@@ -79,7 +79,8 @@ func (s *Service) AcceptSAMLResponse(ctx context.Context, conn *Connection, enco
 // verifySAML decodes the response, makes the structural pass and has
 // gosaml2 verify the signatures and its own checks.
 func (s *Service) verifySAML(conn *Connection, encoded string, now time.Time) (*types.Response, *responseShape, error) {
-	raw, err := base64.StdEncoding.DecodeString(stripSpace(encoded))
+	encoded = stripSpace(encoded)
+	raw, err := base64.StdEncoding.DecodeString(encoded)
 	if err != nil || len(raw) == 0 {
 		return nil, nil, fail(ReasonMalformed, "SAMLResponse is not base64")
 	}
@@ -95,9 +96,9 @@ func (s *Service) verifySAML(conn *Connection, encoded string, now time.Time) (*
 			"or configure the IdP for SHA-256", alg)
 	}
 	if sh.spacedSigValue && sh.signatures == 1 {
-		raw = unwrapSignatureValue(raw)
+		encoded = base64.StdEncoding.EncodeToString(unwrapSignatureValue(raw))
 	}
-	resp, err := s.validate(conn, base64.StdEncoding.EncodeToString(raw), sh, now)
+	resp, err := s.validate(conn, encoded, sh, now)
 	if err != nil {
 		return nil, nil, err
 	}

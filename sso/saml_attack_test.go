@@ -24,7 +24,7 @@ type samlTest struct {
 	conn  *sso.Connection
 }
 
-func newSAMLTest(t *testing.T, edit func(*sso.SAMLConfig)) *samlTest {
+func newSAMLTest(t testing.TB, edit func(*sso.SAMLConfig)) *samlTest {
 	t.Helper()
 	idp, err := ssotest.NewIdP("https://idp.example/metadata", "https://idp.example/sso")
 	if err != nil {
