@@ -183,8 +183,10 @@ func (s *Service) route(w http.ResponseWriter, r *request, rt route) error {
 	case "Users", "Groups":
 		return s.serveResources(w, r, rt)
 	case ".search":
-		return errorf(400, ScimTypeInvalidValue,
-			"searching across resource types is not supported; use /Users/.search or /Groups/.search")
+		if r.Method != http.MethodPost {
+			return errorf(http.StatusMethodNotAllowed, "", "use POST for /.search")
+		}
+		return s.serveRootSearch(w, r)
 	case "ServiceProviderConfig", "ResourceTypes", "Schemas":
 		return s.serveDiscovery(w, r, rt)
 	case "Bulk":
