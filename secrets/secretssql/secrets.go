@@ -240,30 +240,30 @@ func (s *Store) VersionsNotUnder(ctx context.Context, keyID string, after secret
 	return out, rows.Err()
 }
 
-// Rewrap implements [secrets.Store], in one transaction per batch.
+// Rewrap implements [secrets.Store], in one transaction per batch with
+// its statements prepared once.
 func (s *Store) Rewrap(ctx context.Context, changes []secrets.RewrapChange) (int, error) {
 	var n int
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		n = 0
-		stmt, err := tx.PrepareContext(ctx, s.q.rewrap)
+		update, err := tx.PrepareContext(ctx, s.q.rewrap)
 		if err != nil {
 			return err
 		}
-		defer stmt.Close()
+		defer update.Close()
+		record, err := tx.PrepareContext(ctx, s.q.insertEvent)
+		if err != nil {
+			return err
+		}
+		defer record.Close()
 		for _, c := range changes {
-			res, err := stmt.ExecContext(ctx, c.NewKeyID, c.WrappedKey, c.Ref.OrganizationID,
-				c.Ref.Name, c.Ref.Version, c.OldKeyID)
-			err = rowsAffected(res, err, errSkipped)
-			if errors.Is(err, errSkipped) {
-				continue
-			}
+			applied, err := s.rewrapOne(ctx, update, record, c)
 			if err != nil {
 				return err
 			}
-			if err := s.appendEvent(ctx, tx, c.Event); err != nil {
-				return err
+			if applied {
+				n++
 			}
-			n++
 		}
 		return nil
 	})
@@ -271,6 +271,23 @@ func (s *Store) Rewrap(ctx context.Context, changes []secrets.RewrapChange) (int
 		return 0, fmt.Errorf("secretssql: rewrapping: %w", err)
 	}
 	return n, nil
+}
+
+func (s *Store) rewrapOne(ctx context.Context, update, record *sql.Stmt, c secrets.RewrapChange) (bool, error) {
+	res, err := update.ExecContext(ctx, c.NewKeyID, c.WrappedKey, c.Ref.OrganizationID, c.Ref.Name,
+		c.Ref.Version, c.OldKeyID)
+	err = rowsAffected(res, err, errSkipped)
+	if errors.Is(err, errSkipped) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	args, err := s.eventArgs(c.Event)
+	if err == nil {
+		_, err = record.ExecContext(ctx, args...)
+	}
+	return err == nil, err
 }
 
 // errSkipped marks an update that matched no row.

@@ -65,16 +65,24 @@ type execer interface {
 }
 
 func (s *Store) appendEvent(ctx context.Context, x execer, ev secrets.Event) error {
-	data, err := json.Marshal(ev.Data)
-	if err != nil {
-		return err
+	args, err := s.eventArgs(ev)
+	if err == nil {
+		_, err = x.ExecContext(ctx, s.q.insertEvent, args...)
 	}
-	_, err = x.ExecContext(ctx, s.q.insertEvent, ev.ID, ev.Type, ev.OrganizationID, s.db.Time(ev.Time),
-		ev.Actor.Type, ev.Actor.ID, string(data))
 	if err != nil {
 		return fmt.Errorf("recording event: %w", err)
 	}
 	return nil
+}
+
+// eventArgs are the arguments of the insertEvent statement.
+func (s *Store) eventArgs(ev secrets.Event) ([]any, error) {
+	data, err := json.Marshal(ev.Data)
+	if err != nil {
+		return nil, err
+	}
+	return []any{ev.ID, ev.Type, ev.OrganizationID, s.db.Time(ev.Time), ev.Actor.Type, ev.Actor.ID,
+		string(data)}, nil
 }
 
 // AppendEvent implements [secrets.Store].
