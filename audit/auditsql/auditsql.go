@@ -128,7 +128,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, org string, entrie
 		ev := &e.Event
 		events[i] = []any{org, int64(e.Index), ev.ID, ev.Action, s.db.Time(ev.Time), ev.Actor.ID, e.Data}
 		for _, t := range ev.Targets {
-			targets = append(targets, []any{org, t.ID, int64(e.Index)})
+			targets = append(targets, []any{org, t.ID, s.db.Time(ev.Time), int64(e.Index)})
 		}
 	}
 	err := s.insertRows(ctx, tx, `INSERT INTO audit_events (org, idx, id, action, occurred_at, actor_id, data)
@@ -136,7 +136,7 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, org string, entrie
 	if err != nil {
 		return err
 	}
-	return s.insertRows(ctx, tx, `INSERT INTO audit_targets (org, target_id, idx) VALUES `,
+	return s.insertRows(ctx, tx, `INSERT INTO audit_targets (org, target_id, occurred_at, idx) VALUES `,
 		` ON CONFLICT DO NOTHING`, targets)
 }
 

@@ -15,8 +15,8 @@ import (
 const (
 	pgInsertEvents = `INSERT INTO audit_events (org, idx, id, action, occurred_at, actor_id, data)
 		SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::bytea[])`
-	pgInsertTargets = `INSERT INTO audit_targets (org, target_id, idx)
-		SELECT $1, * FROM unnest($2::text[], $3::bigint[]) ON CONFLICT DO NOTHING`
+	pgInsertTargets = `INSERT INTO audit_targets (org, target_id, occurred_at, idx)
+		SELECT $1, * FROM unnest($2::text[], $3::timestamptz[], $4::bigint[]) ON CONFLICT DO NOTHING`
 	pgInsertNodes = `INSERT INTO audit_nodes (org, level, idx, hash)
 		SELECT $1, * FROM unnest($2::integer[], $3::bigint[], $4::bytea[])`
 )
@@ -27,12 +27,14 @@ func (s *Store) insertEventsPG(ctx context.Context, tx *sql.Tx, org string, entr
 	times, data := make([]time.Time, n), make([][]byte, n)
 	var tIDs []string
 	var tIdx []int64
+	var tTimes []time.Time
 	for i, e := range entries {
 		ev := &e.Event
 		idx[i], ids[i], actions[i], actors[i] = int64(e.Index), ev.ID, ev.Action, ev.Actor.ID
 		times[i], data[i] = ev.Time.UTC(), e.Data
 		for _, t := range ev.Targets {
 			tIDs, tIdx = append(tIDs, t.ID), append(tIdx, int64(e.Index))
+			tTimes = append(tTimes, ev.Time.UTC())
 		}
 	}
 	if _, err := tx.ExecContext(ctx, pgInsertEvents, org, idx, ids, actions, times, actors, data); err != nil {
@@ -41,7 +43,7 @@ func (s *Store) insertEventsPG(ctx context.Context, tx *sql.Tx, org string, entr
 	if len(tIDs) == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, pgInsertTargets, org, tIDs, tIdx)
+	_, err := tx.ExecContext(ctx, pgInsertTargets, org, tIDs, tTimes, tIdx)
 	return err
 }
 

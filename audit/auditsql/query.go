@@ -9,12 +9,13 @@ import (
 )
 
 // Query implements [audit.Store]. Every filter becomes a condition that
-// one of the indexes serves; the ordering matches (org, occurred_at, idx)
-// read backwards.
+// an index serves, read backwards in (occurred_at, idx) order: with a
+// target, the scan is driven by audit_targets' primary key; otherwise by
+// the events' time, action or actor index.
 func (s *Store) Query(ctx context.Context, org string, q audit.Query) ([]audit.Entry, error) {
-	where, args := s.conditions(org, &q)
-	query := `SELECT idx, data FROM audit_events WHERE ` + where +
-		` ORDER BY occurred_at DESC, idx DESC LIMIT ?`
+	from, o, where, args := s.conditions(org, &q)
+	query := `SELECT e.idx, e.data FROM ` + from + ` WHERE ` + where +
+		` ORDER BY ` + o + `.occurred_at DESC, ` + o + `.idx DESC LIMIT ?`
 	args = append(args, q.QueryLimit())
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(query), args...)
 	if err != nil {
@@ -37,36 +38,40 @@ func (s *Store) Query(ctx context.Context, org string, q audit.Query) ([]audit.E
 	return out, rows.Err()
 }
 
-func (s *Store) conditions(org string, q *audit.Query) (string, []any) {
-	conds := []string{"org = ?"}
-	args := []any{org}
+// conditions returns the FROM clause, the alias of the table whose
+// (occurred_at, idx) orders the scan, and the WHERE clause with its
+// arguments.
+func (s *Store) conditions(org string, q *audit.Query) (from, o, where string, args []any) {
+	from, o = "audit_events e", "e"
+	conds := []string{"e.org = ?"}
+	args = []any{org}
+	if q.TargetID != "" {
+		from, o = "audit_targets t JOIN audit_events e ON e.org = t.org AND e.idx = t.idx", "t"
+		conds, args = []string{"t.org = ?", "t.target_id = ?"}, []any{org, q.TargetID}
+	}
 	add := func(cond string, a ...any) {
 		conds = append(conds, cond)
 		args = append(args, a...)
 	}
 	if !q.Since.IsZero() {
-		add("occurred_at >= ?", s.db.Time(q.Since))
+		add(o+".occurred_at >= ?", s.db.Time(q.Since))
 	}
 	if !q.Until.IsZero() {
-		add("occurred_at < ?", s.db.Time(q.Until))
+		add(o+".occurred_at < ?", s.db.Time(q.Until))
 	}
 	if len(q.Actions) > 0 {
 		marks := strings.TrimSuffix(strings.Repeat("?, ", len(q.Actions)), ", ")
-		as := make([]any, len(q.Actions))
-		for i, a := range q.Actions {
-			as[i] = a
+		for _, a := range q.Actions {
+			args = append(args, a)
 		}
-		add("action IN ("+marks+")", as...)
+		conds = append(conds, "e.action IN ("+marks+")")
 	}
 	if q.ActorID != "" {
-		add("actor_id = ?", q.ActorID)
-	}
-	if q.TargetID != "" {
-		add("idx IN (SELECT idx FROM audit_targets WHERE org = ? AND target_id = ?)", org, q.TargetID)
+		add("e.actor_id = ?", q.ActorID)
 	}
 	if q.After != nil {
 		t := s.db.Time(q.After.Time)
-		add("(occurred_at < ? OR (occurred_at = ? AND idx < ?))", t, t, int64(q.After.Index))
+		add("("+o+".occurred_at < ? OR ("+o+".occurred_at = ? AND "+o+".idx < ?))", t, t, int64(q.After.Index))
 	}
-	return strings.Join(conds, " AND "), args
+	return from, o, strings.Join(conds, " AND "), args
 }

@@ -25,12 +25,14 @@ CREATE INDEX audit_events_time ON audit_events (org, occurred_at, idx);
 CREATE INDEX audit_events_action ON audit_events (org, action, occurred_at, idx);
 CREATE INDEX audit_events_actor ON audit_events (org, actor_id, occurred_at, idx);
 
--- Listing by target: one row per target of an event.
+-- Listing by target: one row per target of an event, ordered as the
+-- listing reads them.
 CREATE TABLE audit_targets (
 	org TEXT NOT NULL,
 	target_id TEXT NOT NULL,
+	occurred_at {{TIME}} NOT NULL,
 	idx {{INT64}} NOT NULL,
-	PRIMARY KEY (org, target_id, idx)
+	PRIMARY KEY (org, target_id, occurred_at, idx)
 );
 CREATE INDEX audit_targets_idx ON audit_targets (org, idx);
 
