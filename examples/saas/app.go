@@ -22,6 +22,7 @@ type app struct {
 	domains  *domainFeature
 	scim     *scimFeature
 	audit    *auditFeature
+	secrets  *secretsFeature
 	features []feature
 }
 
@@ -45,6 +46,9 @@ func newApp(ctx context.Context, cfg config, db *sql.DB, log *slog.Logger) (*app
 	if a.audit, err = newAuditFeature(ctx, a); err != nil {
 		return nil, err
 	}
+	if a.secrets, err = newSecretsFeature(ctx, a); err != nil {
+		return nil, err
+	}
 	if a.domains, err = newDomainFeature(ctx, a); err != nil {
 		return nil, err
 	}
@@ -52,11 +56,21 @@ func newApp(ctx context.Context, cfg config, db *sql.DB, log *slog.Logger) (*app
 		return nil, err
 	}
 	a.signin = &signinFeature{app: a}
-	a.scim.onEvent = append(a.scim.onEvent, func(ctx context.Context, e scim.Event) error {
+	a.scim.onEvent = append(a.scim.onEvent, a.offboard, func(ctx context.Context, e scim.Event) error {
 		return a.audit.record(ctx, nil, fromSCIMEvent(e))
 	})
-	a.features = append(a.features, a.signin, a.domains, a.scim, a.audit)
+	a.features = append(a.features, a.signin, a.domains, a.scim, a.audit, a.secrets)
 	return a, nil
+}
+
+// offboard revokes the API keys of a user whom SCIM deactivated or
+// deleted.
+func (a *app) offboard(ctx context.Context, e scim.Event) error {
+	u, ok := e.Payload.(scim.UserEvent)
+	if !ok || (e.Type != scim.EventUserDeactivated && e.Type != scim.EventUserDeleted) {
+		return nil
+	}
+	return a.secrets.revokeUserKeys(ctx, e.OrganizationID, u.UserName)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -6,7 +6,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -271,4 +273,76 @@ func TestAuditTrail(t *testing.T) {
 	if err != nil || !rep.OK() || rep.Events < 2 {
 		t.Errorf("verifying the export: %+v, %v", rep, err)
 	}
+}
+
+// form posts a form as the admin and returns the status and page.
+func (d *demo) form(path string, values url.Values) (int, string) {
+	d.t.Helper()
+	req, _ := http.NewRequest("POST", d.base+path, strings.NewReader(values.Encode()))
+	req.Header.Set("Authorization", "Bearer "+d.token)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+var shownToken = regexp.MustCompile(`<code>(ghdemo_[A-Za-z0-9_]+)</code>`)
+
+func (d *demo) issueKey(ownerType, owner, scopes string) string {
+	d.t.Helper()
+	code, page := d.form("/keys", url.Values{"owner_type": {ownerType}, "owner_id": {owner},
+		"name": {"test key"}, "scopes": {scopes}, "days": {"7"}})
+	m := shownToken.FindStringSubmatch(page)
+	if code != http.StatusCreated || m == nil {
+		d.t.Fatalf("issuing a key: %d\n%s", code, page)
+	}
+	return m[1]
+}
+
+func TestAPIKeys(t *testing.T) {
+	d := startDemo(t)
+	key := d.issueKey("service_account", "ci-bot", "whoami:read")
+	var who struct {
+		Organization string `json:"organization"`
+	}
+	if code := d.callAs(key, "", "GET", "/api/v1/whoami", "", &who); code != 200 || who.Organization != demoOrg {
+		t.Fatalf("whoami with the key: %d %+v", code, who)
+	}
+	noScope := d.issueKey("service_account", "reporter", "reports:read")
+	if code := d.callAs(noScope, "", "GET", "/api/v1/whoami", "", nil); code != http.StatusForbidden {
+		t.Errorf("a key without the scope: %d, want 403", code)
+	}
+	if code := d.callAs(key[:len(key)-1]+"x", "", "GET", "/api/v1/whoami", "", nil); code != http.StatusUnauthorized {
+		t.Errorf("a mistyped key: %d, want 401", code)
+	}
+
+	// SCIM deactivation revokes the user's keys.
+	var user struct {
+		ID string `json:"id"`
+	}
+	body := `{"userName": "Lee@acme-demo.example", "active": true}`
+	if code := d.callAs(d.scimToken, "application/scim+json", "POST", "/scim/v2/Users", body, &user); code != 201 {
+		t.Fatalf("provisioning: %d", code)
+	}
+	userKey := d.issueKey("user", "lee@acme-demo.example", "whoami:read")
+	if code := d.callAs(userKey, "", "GET", "/api/v1/whoami", "", nil); code != 200 {
+		t.Fatalf("the user's key before offboarding: %d", code)
+	}
+	patch := `{"Operations": [{"op": "Replace", "path": "active", "value": "False"}]}` // as Entra ID sends it
+	if code := d.callAs(d.scimToken, "application/scim+json", "PATCH", "/scim/v2/Users/"+user.ID, patch, nil); code != 200 {
+		t.Fatalf("deactivating: %d", code)
+	}
+	waitFor(t, "the user's key to be revoked", func() bool {
+		return d.callAs(userKey, "", "GET", "/api/v1/whoami", "", nil) == http.StatusUnauthorized
+	})
+	if code := d.callAs(key, "", "GET", "/api/v1/whoami", "", nil); code != 200 {
+		t.Errorf("the service account's key after the user's offboarding: %d", code)
+	}
+	waitFor(t, "the revocation in the audit log", func() bool {
+		return strings.Contains(d.getPage("/audit"), "revoked")
+	})
 }
