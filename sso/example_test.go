@@ -1,11 +1,17 @@
 package sso_test
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/sso"
+	"github.com/gatehouse/gatehouse/sso/ssotest"
 )
 
 // A client secret never shows in output, logs or JSON.
@@ -24,4 +30,46 @@ func ExampleSecret() {
 	// Output:
 	// [REDACTED]
 	// level=INFO msg=saved client_secret=[REDACTED]
+}
+
+// A SAML login from start to finish, against the test IdP of package
+// ssotest: the host starts the login, the IdP answers the AuthnRequest,
+// and the ACS hands the verified profile to OnSuccess.
+func Example_samlLogin() {
+	idp, _ := ssotest.NewIdP("https://idp.example/metadata", "https://idp.example/sso")
+	svc, _ := sso.New(sso.Config{
+		Store:   sso.NewMemoryStore(),
+		BaseURL: "https://app.example/sso",
+		OnSuccess: func(w http.ResponseWriter, r *http.Request, p *sso.Profile, returnPath string) {
+			fmt.Println("signed in:", p.Email, p.FirstName, "->", returnPath)
+			http.Redirect(w, r, returnPath, http.StatusSeeOther)
+		},
+	})
+	conn, err := svc.CreateConnection(context.Background(), &sso.Connection{
+		OrganizationID: "org_acme", Protocol: sso.ProtocolSAML, Enabled: true,
+		SAML: &sso.SAMLConfig{IdPMetadataXML: idp.Metadata()},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	// The host's sign-in page starts the login.
+	rec := httptest.NewRecorder()
+	_ = svc.Login(rec, httptest.NewRequest("GET", "/signin", nil),
+		sso.LoginRequest{OrganizationID: "org_acme", ReturnPath: "/dashboard"})
+	to, _ := url.Parse(rec.Header().Get("Location"))
+	requestID := to.Query().Get("RelayState")
+
+	// The IdP signs the user in and posts its answer to the ACS.
+	doc, _ := idp.SignedResponse(ssotest.Response{
+		Audience: svc.SPEntityID(conn), Recipient: svc.ACSURL(conn), InResponseTo: requestID,
+		NameID: "ada@acme.example", Attributes: map[string][]string{"firstName": {"Ada"}},
+	})
+	form := url.Values{"SAMLResponse": {ssotest.Encode(doc)}, "RelayState": {requestID}}
+	req := httptest.NewRequest("POST", svc.ACSURL(conn), strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	svc.Handler().ServeHTTP(httptest.NewRecorder(), req)
+	// Output:
+	// signed in: ada@acme.example Ada -> /dashboard
 }
