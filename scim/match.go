@@ -182,6 +182,9 @@ func asTime(v any) (time.Time, bool) {
 }
 
 func compareString(op, s, w string, exact bool) bool {
+	if !exact && (op == "eq" || op == "ne") && isASCII(s) && isASCII(w) {
+		return len(s) == len(w) && asciiEqualFold(s, w)
+	}
 	if !exact {
 		s, w = strings.ToLower(s), strings.ToLower(w)
 	}
@@ -301,4 +304,31 @@ func boolInt(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiEqualFold compares ASCII strings of equal length as
+// strings.ToLower would, without allocating.
+func asciiEqualFold(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }

@@ -29,10 +29,12 @@ func (t *memTx) Get(ctx context.Context, kind Kind, id string) (*Resource, error
 }
 
 func (t *memTx) List(ctx context.Context, kind Kind, q Query) (*Page, error) {
-	var rs []*Resource
-	for k, r := range t.s.resources[t.dir] {
-		if k.kind == kind {
-			rs = append(rs, r)
+	rs, indexed := t.byUserName(kind, q)
+	if !indexed {
+		for k, r := range t.s.resources[t.dir] {
+			if k.kind == kind {
+				rs = append(rs, r)
+			}
 		}
 	}
 	p := ApplyQuery(rs, q)
@@ -40,6 +42,23 @@ func (t *memTx) List(ctx context.Context, kind Kind, q Query) (*Page, error) {
 		p.Resources[i] = r.Clone()
 	}
 	return p, nil
+}
+
+// byUserName serves a filter userName eq "..." from the uniqueness index.
+func (t *memTx) byUserName(kind Kind, q Query) ([]*Resource, bool) {
+	if kind != KindUser || q.Filter == nil {
+		return nil, false
+	}
+	c, ok := q.Filter.Expr().(*Compare)
+	if !ok || c.Op != "eq" || c.Path.String() != "userName" {
+		return nil, false
+	}
+	s, _ := c.Value.(string)
+	id, ok := t.s.userNames[t.dir][foldKey(s)]
+	if !ok {
+		return nil, true
+	}
+	return []*Resource{t.s.resources[t.dir][resKey{KindUser, id}]}, true
 }
 
 func (t *memTx) groupKey(id string) string { return t.dir + "/" + id }
