@@ -24,12 +24,15 @@ const (
 
 // graph holds the reverse edges of a model.
 type graph struct {
-	// from maps "type#relation" to the relations it leads to.
-	from map[string][]edge
+	// from maps a type and relation to the relations it leads to.
+	from map[typeRel][]edge
 	// direct maps a user form ("user", "user:*", "group#member") to the
 	// relations that allow it directly.
 	direct map[string][]edge
 }
+
+// typeRel names a relation of a type.
+type typeRel struct{ typ, rel string }
 
 // lazyGraph builds a model's graph once, when first needed.
 type lazyGraph struct {
@@ -39,7 +42,7 @@ type lazyGraph struct {
 
 func (cm *compiledModel) graph() *graph {
 	cm.lazy.once.Do(func() {
-		g := &graph{from: map[string][]edge{}, direct: map[string][]edge{}}
+		g := &graph{from: map[typeRel][]edge{}, direct: map[string][]edge{}}
 		for _, t := range cm.m.Types {
 			for _, r := range t.Relations {
 				g.add(cm, t.Name, r.Name, &r.Rewrite)
@@ -57,19 +60,19 @@ func (g *graph) add(cm *compiledModel, typ, rel string, w *Rewrite) {
 			k := refKey(ref)
 			g.direct[k] = appendEdge(g.direct[k], edge{kind: edgeUserset, typ: typ, rel: rel})
 			if ref.Relation != "" {
-				k := ref.Type + "#" + ref.Relation
+				k := typeRel{ref.Type, ref.Relation}
 				g.from[k] = appendEdge(g.from[k], edge{kind: edgeUserset, typ: typ, rel: rel})
 			}
 		}
 	case OpComputed:
-		k := typ + "#" + w.Relation
+		k := typeRel{typ, w.Relation}
 		g.from[k] = appendEdge(g.from[k], edge{kind: edgeComputed, typ: typ, rel: rel})
 	case OpTupleToUserset:
 		for _, ref := range cm.lookup(typ, w.Tupleset).direct {
 			if cm.lookup(ref.Type, w.Relation) == nil {
 				continue
 			}
-			k := ref.Type + "#" + w.Relation
+			k := typeRel{ref.Type, w.Relation}
 			g.from[k] = appendEdge(g.from[k], edge{kind: edgeTTU, typ: typ, rel: rel, tupleset: w.Tupleset})
 		}
 	case OpExclusion:

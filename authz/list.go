@@ -130,8 +130,9 @@ func (r *resolver) reverse(user userRef, typ, rel string) ([]string, error) {
 		}
 	}
 	var out []string
+	prefix := typ + ":"
 	for n := range seen {
-		if n.relation == rel && strings.HasPrefix(n.object, typ+":") {
+		if n.relation == rel && strings.HasPrefix(n.object, prefix) {
 			out = append(out, n.object)
 		}
 	}
@@ -144,7 +145,7 @@ func (r *resolver) step(g *graph, n node, visit func(node)) error {
 		return err
 	}
 	typ, _, _ := strings.Cut(n.object, ":")
-	for _, e := range g.from[typ+"#"+n.relation] {
+	for _, e := range g.from[typeRel{typ, n.relation}] {
 		var err error
 		switch e.kind {
 		case edgeComputed:

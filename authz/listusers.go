@@ -30,6 +30,11 @@ type ListUsersRequest struct {
 // object to every candidate and checks each in order, so that the answer
 // is exactly the set for which [Service.Check] says yes. Each page
 // repeats the walk.
+//
+// "user:*" in the answer means that the wildcard itself holds: every user
+// of the type holds the relation except those that an exclusion or
+// intersection removes. Unlike OpenFGA, the answer does not list those
+// excluded users; check an individual user where it matters.
 func (s *Service) ListUsers(ctx context.Context, org string, req ListUsersRequest) (ListPage, error) {
 	cm, err := s.compiled(ctx, org, req.ModelID)
 	if err != nil {

@@ -223,46 +223,38 @@ func (s *MemoryStore) Read(ctx context.Context, org string, f Filter, cursor str
 	matched := s.match(org, f, after)
 	s.mu.RUnlock()
 
-	slices.SortFunc(matched, func(a, b keyed) int { return strings.Compare(a.sort, b.sort) })
+	slices.SortFunc(matched, compareTuples)
 	next := ""
 	if limit > 0 && len(matched) > limit {
 		matched = matched[:limit]
-		next = base64.RawURLEncoding.EncodeToString([]byte(matched[limit-1].sort))
+		next = base64.RawURLEncoding.EncodeToString([]byte(sortKey(matched[limit-1])))
 	}
-	out := make([]Tuple, len(matched))
-	for i, m := range matched {
-		out[i] = m.t
-	}
-	return out, next, nil
+	return matched, next, nil
 }
 
-type keyed struct {
-	sort string
-	t    Tuple
-}
-
-func (s *MemoryStore) match(org string, f Filter, after string) []keyed {
+func (s *MemoryStore) match(org string, f Filter, after *Tuple) []Tuple {
 	o := s.orgs[org]
 	if o == nil {
 		return nil
 	}
-	var out []keyed
+	var out []Tuple
 	consider := func(t Tuple) {
-		if !f.matches(t) {
-			return
-		}
-		if k := sortKey(t); k > after {
-			out = append(out, keyed{k, cloneTuple(t)})
+		if f.matches(t) && (after == nil || compareTuples(t, *after) > 0) {
+			out = append(out, cloneTuple(t))
 		}
 	}
 	switch {
 	case f.ObjectID != "" && f.Relation != "":
 		obj := f.ObjectType + ":" + f.ObjectID
-		for u := range o.forward[objRel{obj, f.Relation}] {
+		users := o.forward[objRel{obj, f.Relation}]
+		out = make([]Tuple, 0, len(users))
+		for u := range users {
 			consider(o.tuples[tupleKey{obj, f.Relation, u}])
 		}
 	case f.User != "" && f.ObjectType != "" && f.Relation != "":
-		for obj := range o.reverse[userObjRel{f.User, f.ObjectType, f.Relation}] {
+		objs := o.reverse[userObjRel{f.User, f.ObjectType, f.Relation}]
+		out = make([]Tuple, 0, len(objs))
+		for obj := range objs {
 			consider(o.tuples[tupleKey{obj, f.Relation, f.User}])
 		}
 	default:
@@ -289,24 +281,44 @@ func (f Filter) matches(t Tuple) bool {
 	return true
 }
 
-// sortKey orders tuples by object type, object ID, relation, user type,
-// user ID and user relation, as the SQL stores do.
-func sortKey(t Tuple) string {
+// parts splits a tuple into object type, object ID, relation, user type,
+// user ID and user relation, the order of pages in every Store.
+func parts(t Tuple) [6]string {
 	otyp, oid, _ := strings.Cut(t.Object, ":")
 	uobj, urel, _ := strings.Cut(t.User, "#")
 	utyp, uid, _ := strings.Cut(uobj, ":")
-	return strings.Join([]string{otyp, oid, t.Relation, utyp, uid, urel}, "\x00")
+	return [6]string{otyp, oid, t.Relation, utyp, uid, urel}
 }
 
-func decodeSortKey(cursor string) (string, error) {
+func compareTuples(a, b Tuple) int {
+	pa, pb := parts(a), parts(b)
+	for i := range pa {
+		if c := strings.Compare(pa[i], pb[i]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+func sortKey(t Tuple) string {
+	p := parts(t)
+	return strings.Join(p[:], "\x00")
+}
+
+func decodeSortKey(cursor string) (*Tuple, error) {
 	if cursor == "" {
-		return "", nil
+		return nil, nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(cursor)
-	if err != nil || strings.Count(string(b), "\x00") != 5 {
-		return "", ErrInvalidCursor
+	p := strings.Split(string(b), "\x00")
+	if err != nil || len(p) != 6 {
+		return nil, ErrInvalidCursor
 	}
-	return string(b), nil
+	t := Tuple{Object: p[0] + ":" + p[1], Relation: p[2], User: p[3] + ":" + p[4]}
+	if p[5] != "" {
+		t.User += "#" + p[5]
+	}
+	return &t, nil
 }
 
 // Changes implements [Store].

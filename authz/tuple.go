@@ -52,12 +52,13 @@ func SplitObject(s string) (typ, id string, err error) {
 // or a userset.
 type userRef struct {
 	typ, id, rel string
+	full         string // the user as written, when parsed
 }
 
 func parseUser(s string) (userRef, error) {
 	obj, rel, hasRel := strings.Cut(s, "#")
 	typ, id, ok := strings.Cut(obj, ":")
-	u := userRef{typ: typ, id: id, rel: rel}
+	u := userRef{typ: typ, id: id, rel: rel, full: s}
 	switch {
 	case !ok || !validName(typ):
 		return u, fmt.Errorf("authz: %q is not a user of the form type:id, type:* or type:id#relation", s)
@@ -91,6 +92,9 @@ func (u userRef) key() string {
 }
 
 func (u userRef) String() string {
+	if u.full != "" {
+		return u.full
+	}
 	if u.rel != "" {
 		return u.typ + ":" + u.id + "#" + u.rel
 	}
