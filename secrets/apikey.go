@@ -134,7 +134,7 @@ func (s *Service) IssueAPIKey(ctx context.Context, org string, req IssueRequest)
 		req.ExpiresAt = now.Add(DefaultAPIKeyTTL)
 	}
 	if !req.ExpiresAt.After(now) {
-		return Issued{}, errors.New("secrets: issuing an API key: expiry is in the past")
+		return Issued{}, fmt.Errorf("%w: the expiry is in the past", ErrInvalidRequest)
 	}
 	tok := s.apiKey.generate()
 	k := s.newKey(org, req.Owner, req.Name, req.Scopes, tok, now, req.ExpiresAt.UTC())
@@ -148,6 +148,9 @@ func (s *Service) IssueAPIKey(ctx context.Context, org string, req IssueRequest)
 func (s *Service) newKey(org string, o Owner, name string, scopes []string, tok string,
 	now, exp time.Time) APIKey {
 	h := sha256.Sum256([]byte(tok))
+	if scopes == nil {
+		scopes = []string{}
+	}
 	return APIKey{ID: ids.NewAt("key", now), OrganizationID: org, Owner: o, Name: name,
 		Scopes: slices.Clone(scopes), Hint: s.apiKey.hint(tok), Hash: h[:],
 		CreatedAt: now, ExpiresAt: exp}
@@ -158,16 +161,16 @@ func (s *Service) checkIssue(org string, req IssueRequest) error {
 	case !validName(org):
 		return fmt.Errorf("%w: organization ID", ErrInvalidName)
 	case req.Owner.Type != OwnerUser && req.Owner.Type != OwnerServiceAccount:
-		return fmt.Errorf("secrets: API key owner type %q: want user or service_account", req.Owner.Type)
+		return fmt.Errorf("%w: owner type %q: want user or service_account", ErrInvalidRequest, req.Owner.Type)
 	case !validName(req.Owner.ID) || !validName(req.Name):
 		return fmt.Errorf("%w: API key owner ID and name must be 1 to %d printable bytes",
 			ErrInvalidName, maxNameLen)
 	case len(req.Scopes) > maxScopes:
-		return fmt.Errorf("secrets: API key with %d scopes; at most %d", len(req.Scopes), maxScopes)
+		return fmt.Errorf("%w: %d scopes; at most %d", ErrInvalidRequest, len(req.Scopes), maxScopes)
 	}
 	for _, sc := range req.Scopes {
 		if sc == "" || len(sc) > maxScopeLen || !validName(sc) {
-			return fmt.Errorf("secrets: API key scope %q is empty, too long or not printable", sc)
+			return fmt.Errorf("%w: scope %q is empty, too long or not printable", ErrInvalidRequest, sc)
 		}
 	}
 	return nil

@@ -25,6 +25,9 @@ var (
 	// ErrInvalidName reports an empty or malformed organization or secret
 	// name.
 	ErrInvalidName = errors.New("secrets: invalid name")
+	// ErrInvalidRequest reports an API key request with a bad owner,
+	// scope or expiry.
+	ErrInvalidRequest = errors.New("secrets: invalid API key request")
 	// ErrInvalidToken reports that a string is not an API key this service
 	// issued: wrong prefix, length, alphabet or checksum, or no such key.
 	ErrInvalidToken = errors.New("secrets: invalid API key")
