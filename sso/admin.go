@@ -92,6 +92,7 @@ type oidcInput struct {
 	ClientSecret Secret     `json:"client_secret,omitempty"`
 	Scopes       []string   `json:"scopes,omitempty"`
 	AuthMethod   AuthMethod `json:"auth_method,omitempty"`
+	HostedDomain string     `json:"hosted_domain,omitempty"`
 }
 
 func (in *connectionInput) connection(org string) *Connection {
@@ -99,7 +100,8 @@ func (in *connectionInput) connection(org string) *Connection {
 		Enabled: in.Enabled, SAML: in.SAML, Mapping: in.Mapping}
 	if in.OIDC != nil {
 		c.OIDC = &OIDCConfig{Issuer: in.OIDC.Issuer, ClientID: in.OIDC.ClientID,
-			ClientSecret: in.OIDC.ClientSecret, Scopes: in.OIDC.Scopes, AuthMethod: in.OIDC.AuthMethod}
+			ClientSecret: in.OIDC.ClientSecret, Scopes: in.OIDC.Scopes, AuthMethod: in.OIDC.AuthMethod,
+			HostedDomain: in.OIDC.HostedDomain}
 	}
 	return c
 }
@@ -247,6 +249,7 @@ type oidcView struct {
 	HasClientSecret bool       `json:"has_client_secret"`
 	Scopes          []string   `json:"scopes,omitempty"`
 	AuthMethod      AuthMethod `json:"auth_method"`
+	HostedDomain    string     `json:"hosted_domain,omitempty"`
 	RedirectURI     string     `json:"redirect_uri"`
 }
 
@@ -268,7 +271,7 @@ func (s *Service) view(c *Connection) connectionView {
 	}
 	if o := c.OIDC; o != nil {
 		v.OIDC = &oidcView{Issuer: o.Issuer, ClientID: o.ClientID, Scopes: o.Scopes,
-			HasClientSecret: len(o.SealedClientSecret) > 0, AuthMethod: o.AuthMethod,
+			HasClientSecret: len(o.SealedClientSecret) > 0, AuthMethod: o.AuthMethod, HostedDomain: o.HostedDomain,
 			RedirectURI: s.endpoint("oidc", c.ID, "callback")}
 	}
 	return v

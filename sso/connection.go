@@ -54,12 +54,18 @@ type SAMLConfig struct {
 	SPEntityID string `json:"sp_entity_id,omitempty"`
 	ACSURL     string `json:"acs_url,omitempty"`
 
+	// MetadataFetchedAt is when the metadata was last fetched from
+	// IdPMetadataURL.
+	MetadataFetchedAt time.Time `json:"metadata_fetched_at,omitzero"`
+
 	// Binding is how AuthnRequests travel: "redirect" (the default) or
 	// "post".
 	Binding string `json:"binding,omitempty"`
 
 	// InsecureAllowIdPInitiated accepts responses that answer no request of
-	// ours. They still get replay protection and a validated target.
+	// ours (also those with an InResponseTo that names no pending request,
+	// as Rippling sends them). They still get replay protection and a
+	// validated target.
 	InsecureAllowIdPInitiated bool `json:"insecure_allow_idp_initiated,omitempty"`
 	// InsecureAllowUnsignedAssertion accepts an unsigned assertion when
 	// the whole response is signed (some IdPs sign only the response).
@@ -96,6 +102,9 @@ type OIDCConfig struct {
 	Scopes []string `json:"scopes,omitempty"`
 	// AuthMethod defaults to client_secret_basic.
 	AuthMethod AuthMethod `json:"auth_method,omitempty"`
+	// HostedDomain, if set, requires Google's hd claim to equal it, so
+	// that only accounts of that Google Workspace sign in.
+	HostedDomain string `json:"hosted_domain,omitempty"`
 }
 
 // AttributeMapping names, per field of the [Profile], the SAML attribute or

@@ -90,7 +90,7 @@ func (s *Service) prepareSAML(ctx context.Context, c *SAMLConfig) error {
 		if err != nil {
 			return invalid("saml.idp_metadata_url", "%v", err)
 		}
-		c.IdPMetadataXML = string(doc)
+		c.IdPMetadataXML, c.MetadataFetchedAt = string(doc), s.now()
 	}
 	if c.IdPMetadataXML != "" {
 		md, err := ParseIdPMetadata([]byte(c.IdPMetadataXML))
@@ -175,4 +175,48 @@ func (s *Service) fetchMetadata(ctx context.Context, u string) ([]byte, error) {
 		return nil, errors.New("metadata exceeds 1 MiB")
 	}
 	return body, nil
+}
+
+// RefreshMetadata fetches the IdP metadata of a SAML connection from its
+// metadata URL again and stores what it says. When the fetch or the
+// document fails, the connection keeps its last good metadata and the
+// error is returned. Logins call it by themselves when the metadata is
+// older than Config.MetadataRefresh; a host may also call it on a schedule.
+func (s *Service) RefreshMetadata(ctx context.Context, org, id string) (*Connection, error) {
+	c, err := s.cfg.Store.Connection(ctx, org, id)
+	if err != nil {
+		return nil, fmt.Errorf("sso: loading connection: %w", err)
+	}
+	if c.SAML == nil || c.SAML.IdPMetadataURL == "" {
+		return c, nil
+	}
+	return s.refresh(ctx, c)
+}
+
+func (s *Service) refresh(ctx context.Context, c *Connection) (*Connection, error) {
+	d := c.clone()
+	d.SAML.IdPMetadataXML = ""
+	if err := s.prepareSAML(ctx, d.SAML); err != nil {
+		return c, fmt.Errorf("sso: refreshing metadata of %s: %w", c.ID, err)
+	}
+	d.UpdatedAt = s.now()
+	if err := s.cfg.Store.UpdateConnection(ctx, d); err != nil {
+		return c, fmt.Errorf("sso: storing refreshed metadata: %w", err)
+	}
+	return d, nil
+}
+
+// freshMetadata returns c with its metadata refreshed if it is stale,
+// or c as it is (with the failure logged) if the refresh fails.
+func (s *Service) freshMetadata(ctx context.Context, c *Connection) *Connection {
+	if c.SAML == nil || c.SAML.IdPMetadataURL == "" ||
+		s.now().Sub(c.SAML.MetadataFetchedAt) < s.cfg.MetadataRefresh {
+		return c
+	}
+	d, err := s.refresh(ctx, c)
+	if err != nil {
+		s.cfg.Logger.WarnContext(ctx, "sso: keeping the last good IdP metadata", "connection", c.ID,
+			"error", err)
+	}
+	return d
 }

@@ -152,6 +152,9 @@ func (s *Service) checkClaims(conn *Connection, md *providerMetadata, tok jwt.To
 	if tok.Subject() == "" {
 		return fail(ReasonMissingSubject, "the ID token has no sub")
 	}
+	if hd := conn.OIDC.HostedDomain; hd != "" && !strings.EqualFold(claimString(tok, "hd"), hd) {
+		return fail(ReasonDomain, "hd is %q, want %q", claimString(tok, "hd"), hd)
+	}
 	return nil
 }
 

@@ -16,6 +16,11 @@ type Profile struct {
 	FirstName     string   `json:"first_name,omitempty"`
 	LastName      string   `json:"last_name,omitempty"`
 	Groups        []string `json:"groups,omitempty"`
+	// GroupsOverage reports that the IdP left groups out because there
+	// were too many: Entra ID caps group claims (150 in SAML, 200 in a
+	// JWT) and sends a link to Microsoft Graph instead. The host must then
+	// read the groups from Graph; Groups is incomplete.
+	GroupsOverage bool `json:"groups_overage,omitempty"`
 
 	OrganizationID string   `json:"organization_id"`
 	ConnectionID   string   `json:"connection_id"`
@@ -67,6 +72,9 @@ func (m AttributeMapping) apply(p *Profile) {
 	p.FirstName = first(p.Attributes, orDefault(m.FirstName, defaultFirstName))
 	p.LastName = first(p.Attributes, orDefault(m.LastName, defaultLastName))
 	p.Groups = all(p.Attributes, orDefault(m.Groups, defaultGroups))
+	_, link := p.Attributes["http://schemas.microsoft.com/claims/groups.link"]
+	names := p.Attributes["_claim_names"]
+	p.GroupsOverage = link || (len(names) > 0 && strings.Contains(names[0], `"groups"`))
 }
 
 func orDefault(name string, defaults []string) []string {

@@ -253,6 +253,11 @@ func (s *Service) matchRequest(ctx context.Context, conn *Connection, resp *type
 		return s.unsolicited(conn, relayState)
 	}
 	st, err := s.cfg.Store.TakeLoginState(ctx, irt, now)
+	if errors.Is(err, ErrNotFound) && conn.SAML.InsecureAllowIdPInitiated {
+		// Rippling puts an InResponseTo of its own on IdP-initiated
+		// responses; where those are allowed, such a response is one.
+		return s.unsolicited(conn, relayState)
+	}
 	if errors.Is(err, ErrNotFound) {
 		return "", fail(ReasonInResponseTo, "InResponseTo %q is no pending request (unknown, used or expired)", irt)
 	}

@@ -73,6 +73,7 @@ func (s *Service) startSAML(w http.ResponseWriter, r *http.Request, conn *Connec
 	if conn.SAML == nil {
 		return fmt.Errorf("sso: connection %s has no SAML settings", conn.ID)
 	}
+	conn = s.freshMetadata(r.Context(), conn)
 	st := s.newState(conn, rp)
 	sp, err := s.serviceProvider(conn, conn.SAML.IdPCertificates, s.now())
 	if err != nil {

@@ -32,6 +32,8 @@ const (
 	DefaultClockSkew = 90 * time.Second
 	MaxClockSkew     = 5 * time.Minute
 	DefaultLoginTTL  = 10 * time.Minute
+
+	DefaultMetadataRefresh = 24 * time.Hour
 )
 
 // Config configures a [Service]. Zero values are safe defaults where a
@@ -75,6 +77,9 @@ type Config struct {
 	// ClockSkew is how far the IdP's clock may be off; default
 	// DefaultClockSkew, at most MaxClockSkew.
 	ClockSkew time.Duration
+	// MetadataRefresh is how old IdP metadata fetched from a URL may grow
+	// before a login fetches it again; default DefaultMetadataRefresh.
+	MetadataRefresh time.Duration
 	// LoginTTL bounds how long a started login may take; default
 	// DefaultLoginTTL.
 	LoginTTL time.Duration
@@ -117,6 +122,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.ClockSkew < 0 || cfg.ClockSkew > MaxClockSkew {
 		return nil, fmt.Errorf("sso: Config.ClockSkew %v is outside [0, %v]", cfg.ClockSkew, MaxClockSkew)
 	}
+	if cfg.MetadataRefresh <= 0 {
+		cfg.MetadataRefresh = DefaultMetadataRefresh
+	}
 	if cfg.LoginTTL <= 0 {
 		cfg.LoginTTL = DefaultLoginTTL
 	}
@@ -137,6 +145,9 @@ func New(cfg Config) (*Service, error) {
 }
 
 func (s *Service) now() time.Time { return s.cfg.Clock() }
+
+// Store returns the service's Store.
+func (s *Service) Store() Store { return s.cfg.Store }
 
 // endpoint returns the absolute URL of one of the service's endpoints.
 func (s *Service) endpoint(parts ...string) string {
