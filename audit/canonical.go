@@ -121,7 +121,8 @@ func checkValue(field string, v any, depth int) error {
 		}
 		return nil
 	}
-	return fieldErr(field, "has Go type %T; use a string, number, bool, nil, []any or map[string]any", v)
+	return fieldErr(field, "has Go type %T; use a string, number, bool, nil, []any or "+
+		"map[string]any", v)
 }
 
 func checkFloat(field string, f float64) error {

@@ -46,7 +46,8 @@ var ErrBadCheckpoint = errors.New("audit: bad checkpoint")
 // expects: compare Origin.
 func ParseCheckpoint(msg []byte, v note.Verifier) (Checkpoint, error) {
 	if len(msg) > MaxCheckpointSize {
-		return Checkpoint{}, fmt.Errorf("%w: larger than %d bytes", ErrBadCheckpoint, MaxCheckpointSize)
+		return Checkpoint{}, fmt.Errorf("%w: larger than %d bytes",
+			ErrBadCheckpoint, MaxCheckpointSize)
 	}
 	n, err := note.Open(msg, note.VerifierList(v))
 	if err != nil {
@@ -91,7 +92,8 @@ const algEd25519 = 1
 func newNoteSigner(name string, s crypto.Signer) (*noteSigner, string, error) {
 	pub, ok := s.Public().(ed25519.PublicKey)
 	if !ok {
-		return nil, "", fmt.Errorf("audit: signer holds a %T; only Ed25519 keys sign checkpoints", s.Public())
+		return nil, "", fmt.Errorf("audit: signer holds a %T; only Ed25519 keys sign checkpoints",
+			s.Public())
 	}
 	vkey, err := note.NewEd25519VerifierKey(name, pub)
 	if err != nil {

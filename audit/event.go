@@ -101,14 +101,16 @@ func (e *Event) validate() error {
 	if err := checkAction(e.Action); err != nil {
 		return err
 	}
-	if err := checkParty("actor", e.Actor.Type, e.Actor.ID, e.Actor.Name, e.Actor.Metadata); err != nil {
+	a := &e.Actor
+	if err := checkParty("actor", a.Type, a.ID, a.Name, a.Metadata); err != nil {
 		return err
 	}
 	if len(e.Targets) > MaxTargets {
 		return fieldErr("targets", "more than %d targets", MaxTargets)
 	}
 	for i, t := range e.Targets {
-		if err := checkParty(fmt.Sprintf("targets[%d]", i), t.Type, t.ID, t.Name, t.Metadata); err != nil {
+		field := fmt.Sprintf("targets[%d]", i)
+		if err := checkParty(field, t.Type, t.ID, t.Name, t.Metadata); err != nil {
 			return err
 		}
 	}
@@ -146,7 +148,8 @@ func checkAction(a string) error {
 	for _, r := range a {
 		ok := r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || strings.ContainsRune("._-", r)
 		if !ok {
-			return fieldErr("action", "holds %q; use lower-case letters, digits, '.', '_' and '-'", r)
+			return fieldErr("action", "holds %q; use lower-case letters, digits, "+
+				"'.', '_' and '-'", r)
 		}
 	}
 	return nil

@@ -33,12 +33,16 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET /checkpoint", s.withOrg(s.serveCheckpoint))
 	mux.HandleFunc("GET /proof", s.withOrg(s.serveProof))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		httpjson.WriteError(w, httpjson.Errorf(http.StatusNotFound, "not_found", "No such audit endpoint."))
+		httpjson.WriteError(w, httpjson.Errorf(http.StatusNotFound, "not_found",
+			"No such audit endpoint."))
 	})
 	return mux
 }
 
-func (s *Service) withOrg(h func(http.ResponseWriter, *http.Request, string) error) http.HandlerFunc {
+// orgHandler serves a request for the organization named.
+type orgHandler func(w http.ResponseWriter, r *http.Request, org string) error
+
+func (s *Service) withOrg(h orgHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if s.cfg.Organization == nil {
 			httpjson.WriteError(w, httpjson.Errorf(http.StatusForbidden, "forbidden",
@@ -49,7 +53,8 @@ func (s *Service) withOrg(h func(http.ResponseWriter, *http.Request, string) err
 		if err != nil {
 			var he *httpjson.Error
 			if !errors.As(err, &he) {
-				err = httpjson.Errorf(http.StatusForbidden, "forbidden", "You may not read this audit log.")
+				err = httpjson.Errorf(http.StatusForbidden, "forbidden",
+					"You may not read this audit log.")
 			}
 			httpjson.WriteError(w, err)
 			return
@@ -99,7 +104,8 @@ func (s *Service) serveEvents(w http.ResponseWriter, r *http.Request, org string
 }
 
 func badParam(name, format string, args ...any) error {
-	return httpjson.Errorf(http.StatusBadRequest, "invalid_parameter", "Parameter %q "+format, append([]any{name}, args...)...)
+	return httpjson.Errorf(http.StatusBadRequest, "invalid_parameter", "Parameter %q "+format,
+		append([]any{name}, args...)...)
 }
 
 // ParseQuery reads the list filters of the admin API from URL parameters:
@@ -246,7 +252,8 @@ func (s *Service) serveProof(w http.ResponseWriter, r *http.Request, org string)
 	return nil
 }
 
-func (s *Service) proofFor(ctx context.Context, org string, v url.Values, size uint64) ([][]byte, error) {
+func (s *Service) proofFor(ctx context.Context, org string, v url.Values,
+	size uint64) ([][]byte, error) {
 	if v.Has("index") {
 		index, err := uintParam(v, "index")
 		if err != nil {

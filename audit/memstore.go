@@ -93,7 +93,8 @@ func (s *MemoryStore) Nodes(ctx context.Context, org string, ids []NodeID) ([][]
 }
 
 // Leaves implements [Store].
-func (s *MemoryStore) Leaves(ctx context.Context, org string, from uint64, limit int) ([]Entry, error) {
+func (s *MemoryStore) Leaves(ctx context.Context, org string, from uint64,
+	limit int) ([]Entry, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	l := s.orgs[org]

@@ -169,7 +169,8 @@ func (r *Recorder) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		r.stop()
 		<-r.done
-		return fmt.Errorf("audit: closing recorder: %d events not written: %w", r.lost.Load(), ctx.Err())
+		return fmt.Errorf("audit: closing recorder: %d events not written: %w",
+			r.lost.Load(), ctx.Err())
 	}
 }
 

@@ -25,7 +25,9 @@ const (
 	Array
 )
 
-var kindNames = [...]string{"any value", "a string", "a number", "a boolean", "an object", "an array"}
+var kindNames = [...]string{
+	"any value", "a string", "a number", "a boolean", "an object", "an array",
+}
 
 // String returns the kind as a phrase such as "a string".
 func (k Kind) String() string {
@@ -66,7 +68,8 @@ func (s Schema) check(e *Event) error {
 	}
 	for i, t := range e.Targets {
 		if len(s.TargetTypes) > 0 && !slices.Contains(s.TargetTypes, t.Type) {
-			return fieldErr("targets["+itoa(i)+"].type", "%q is not allowed for %s (want one of %v)",
+			field := "targets[" + itoa(i) + "].type"
+			return fieldErr(field, "%q is not allowed for %s (want one of %v)",
 				t.Type, e.Action, s.TargetTypes)
 		}
 	}

@@ -291,3 +291,33 @@ func FuzzVerifySignature(f *testing.F) {
 		}
 	})
 }
+
+func TestStreamRunDeliversUntilCancelled(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t, audit.Config{})
+	sink := &memSink{got: map[string][]uint64{}}
+	st, _ := s.NewStream(audit.StreamConfig{Name: "run", Sink: sink, Interval: time.Millisecond})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- st.Run(ctx) }()
+	recordN(t, s, "org_1", 0, 6, nil)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		sink.mu.Lock()
+		n := len(sink.got["org_1"])
+		sink.mu.Unlock()
+		if n == 6 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("Run = %v, want context.Canceled", err)
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	if fmt.Sprint(sink.got["org_1"]) != "[0 1 2 3 4 5]" {
+		t.Errorf("delivered %v", sink.got["org_1"])
+	}
+}

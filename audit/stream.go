@@ -106,7 +106,8 @@ func (st *Stream) syncOrg(ctx context.Context, org string) error {
 			return err
 		}
 		if page[0].Index > next {
-			st.svc.cfg.Logger.WarnContext(ctx, "audit: stream fell behind retention; events skipped",
+			st.svc.cfg.Logger.WarnContext(ctx,
+				"audit: stream fell behind retention; events skipped",
 				"stream", st.cfg.Name, "organization", org, "from", next, "to", page[0].Index)
 		}
 		if err := decodeAll(page); err != nil {

@@ -94,7 +94,8 @@ func (t Tree) MarshalFrontier() []byte {
 // [Tree.MarshalFrontier] encoded as b.
 func UnmarshalFrontier(size uint64, b []byte) (Tree, error) {
 	if len(b)%HashSize != 0 || len(b)/HashSize != compact.RangeSize(0, size) {
-		return Tree{}, fmt.Errorf("audit: corrupt tree state: %d frontier bytes for size %d", len(b), size)
+		return Tree{}, fmt.Errorf("audit: corrupt tree state: %d frontier bytes for size %d",
+			len(b), size)
 	}
 	t := Tree{Size: size}
 	for i := 0; i < len(b); i += HashSize {

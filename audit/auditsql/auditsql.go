@@ -72,7 +72,8 @@ func (s *Store) Append(ctx context.Context, org string, entries []audit.Entry) (
 	return tree, nil
 }
 
-func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, org string, entries []audit.Entry) (audit.Tree, error) {
+func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, org string,
+	entries []audit.Entry) (audit.Tree, error) {
 	head, err := s.lockLog(ctx, tx, org)
 	if err != nil {
 		return audit.Tree{}, err
@@ -92,8 +93,8 @@ func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, org string, entries []
 	if err := s.insertNodes(ctx, tx, org, upperNodes(nodes)); err != nil {
 		return audit.Tree{}, err
 	}
-	_, err = tx.ExecContext(ctx, s.db.Rebind(`UPDATE audit_logs SET size = ?, frontier = ? WHERE org = ?`),
-		int64(tree.Size), tree.MarshalFrontier(), org)
+	update := s.db.Rebind(`UPDATE audit_logs SET size = ?, frontier = ? WHERE org = ?`)
+	_, err = tx.ExecContext(ctx, update, int64(tree.Size), tree.MarshalFrontier(), org)
 	return tree, err
 }
 
@@ -126,18 +127,19 @@ func (s *Store) insertEvents(ctx context.Context, tx *sql.Tx, org string, entrie
 	events := make([][]any, len(entries))
 	for i, e := range entries {
 		ev := &e.Event
-		events[i] = []any{org, int64(e.Index), ev.ID, ev.Action, s.db.Time(ev.Time), ev.Actor.ID, e.Data}
+		events[i] = []any{org, int64(e.Index), ev.ID, ev.Action, s.db.Time(ev.Time), ev.Actor.ID,
+			e.Data}
 		for _, t := range ev.Targets {
 			targets = append(targets, []any{org, t.ID, s.db.Time(ev.Time), int64(e.Index)})
 		}
 	}
-	err := s.insertRows(ctx, tx, `INSERT INTO audit_events (org, idx, id, action, occurred_at, actor_id, data)
-		VALUES `, "", events)
+	err := s.insertRows(ctx, tx, `INSERT INTO audit_events
+		(org, idx, id, action, occurred_at, actor_id, data) VALUES `, "", events)
 	if err != nil {
 		return err
 	}
-	return s.insertRows(ctx, tx, `INSERT INTO audit_targets (org, target_id, occurred_at, idx) VALUES `,
-		` ON CONFLICT DO NOTHING`, targets)
+	return s.insertRows(ctx, tx, `INSERT INTO audit_targets
+		(org, target_id, occurred_at, idx) VALUES `, ` ON CONFLICT DO NOTHING`, targets)
 }
 
 // storedLevel is the lowest tree level kept in audit_nodes as events are
@@ -168,7 +170,8 @@ func (s *Store) insertNodes(ctx context.Context, tx *sql.Tx, org string, nodes [
 	for i, n := range nodes {
 		rows[i] = []any{org, int64(n.ID.Level), int64(n.ID.Index), n.Hash}
 	}
-	return s.insertRows(ctx, tx, `INSERT INTO audit_nodes (org, level, idx, hash) VALUES `, "", rows)
+	const insert = `INSERT INTO audit_nodes (org, level, idx, hash) VALUES `
+	return s.insertRows(ctx, tx, insert, "", rows)
 }
 
 // insertRows runs head VALUES (...), (...) tail for the rows, in chunks.
@@ -199,8 +202,8 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head, tail string, r
 func (s *Store) Head(ctx context.Context, org string) (audit.Head, error) {
 	var size, start int64
 	var frontier []byte
-	err := s.db.QueryRowContext(ctx, s.db.Rebind(`SELECT size, frontier, start_idx FROM audit_logs WHERE org = ?`),
-		org).Scan(&size, &frontier, &start)
+	q := s.db.Rebind(`SELECT size, frontier, start_idx FROM audit_logs WHERE org = ?`)
+	err := s.db.QueryRowContext(ctx, q, org).Scan(&size, &frontier, &start)
 	if errors.Is(err, sql.ErrNoRows) {
 		return audit.Head{}, nil
 	}
@@ -212,7 +215,8 @@ func (s *Store) Head(ctx context.Context, org string) (audit.Head, error) {
 }
 
 // Leaves implements [audit.Store].
-func (s *Store) Leaves(ctx context.Context, org string, from uint64, limit int) ([]audit.Entry, error) {
+func (s *Store) Leaves(ctx context.Context, org string, from uint64,
+	limit int) ([]audit.Entry, error) {
 	if limit <= 0 || from > 1<<62 {
 		return nil, nil
 	}
@@ -237,8 +241,9 @@ func (s *Store) Leaves(ctx context.Context, org string, from uint64, limit int) 
 
 // SaveCheckpoint implements [audit.Store].
 func (s *Store) SaveCheckpoint(ctx context.Context, org string, cp audit.StoredCheckpoint) error {
-	_, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO audit_checkpoints (org, size, made_at, note)
-		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`), org, int64(cp.Size), s.db.Time(cp.Time), cp.Note)
+	q := s.db.Rebind(`INSERT INTO audit_checkpoints (org, size, made_at, note)
+		VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`)
+	_, err := s.db.ExecContext(ctx, q, org, int64(cp.Size), s.db.Time(cp.Time), cp.Note)
 	if err != nil {
 		return fmt.Errorf("auditsql: keeping checkpoint of %s: %w", org, err)
 	}
@@ -276,7 +281,8 @@ func (s *Store) Prune(ctx context.Context, org string, cutoff time.Time) (uint64
 	return start, nil
 }
 
-func (s *Store) pruneTx(ctx context.Context, tx *sql.Tx, org string, cutoff time.Time) (uint64, error) {
+func (s *Store) pruneTx(ctx context.Context, tx *sql.Tx, org string,
+	cutoff time.Time) (uint64, error) {
 	tree, err := s.lockLog(ctx, tx, org)
 	if err != nil {
 		return 0, err
@@ -302,12 +308,14 @@ func (s *Store) pruneTx(ctx context.Context, tx *sql.Tx, org string, cutoff time
 			return 0, err
 		}
 	}
-	_, err = tx.ExecContext(ctx, s.db.Rebind(`UPDATE audit_logs
-		SET start_idx = CASE WHEN start_idx < ? THEN ? ELSE start_idx END WHERE org = ?`), start, start, org)
+	raise := s.db.Rebind(`UPDATE audit_logs
+		SET start_idx = CASE WHEN start_idx < ? THEN ? ELSE start_idx END WHERE org = ?`)
+	_, err = tx.ExecContext(ctx, raise, start, start, org)
 	if err != nil {
 		return 0, err
 	}
 	var got int64
-	err = tx.QueryRowContext(ctx, s.db.Rebind(`SELECT start_idx FROM audit_logs WHERE org = ?`), org).Scan(&got)
+	q := s.db.Rebind(`SELECT start_idx FROM audit_logs WHERE org = ?`)
+	err = tx.QueryRowContext(ctx, q, org).Scan(&got)
 	return uint64(got), err
 }

@@ -55,7 +55,8 @@ func lowNode(id audit.NodeID, leaves map[uint64][]byte) []byte {
 	return audit.NodeHash(l, r)
 }
 
-func (s *Store) storedNodes(ctx context.Context, org string, ids []audit.NodeID) (map[audit.NodeID][]byte, error) {
+func (s *Store) storedNodes(ctx context.Context, org string,
+	ids []audit.NodeID) (map[audit.NodeID][]byte, error) {
 	found := map[audit.NodeID][]byte{}
 	if len(ids) == 0 {
 		return found, nil
@@ -89,7 +90,8 @@ func (s *Store) storedNodes(ctx context.Context, org string, ids []audit.NodeID)
 
 // leafHashes returns the leaf hashes of the events at idxs: from their
 // data, or, for pruned events, from audit_nodes.
-func (s *Store) leafHashes(ctx context.Context, org string, idxs []uint64) (map[uint64][]byte, error) {
+func (s *Store) leafHashes(ctx context.Context, org string,
+	idxs []uint64) (map[uint64][]byte, error) {
 	out := map[uint64][]byte{}
 	if len(idxs) == 0 {
 		return out, nil
@@ -147,7 +149,8 @@ func (s *Store) keepLeafHashes(ctx context.Context, tx *sql.Tx, org string, star
 				rows.Close()
 				return err
 			}
-			nodes = append(nodes, audit.Node{ID: audit.NodeID{Level: 0, Index: uint64(idx)}, Hash: audit.LeafHash(data)})
+			id := audit.NodeID{Level: 0, Index: uint64(idx)}
+			nodes = append(nodes, audit.Node{ID: id, Hash: audit.LeafHash(data)})
 			next = idx + 1
 		}
 		rows.Close()

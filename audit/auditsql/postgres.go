@@ -14,17 +14,19 @@ import (
 
 const (
 	pgInsertEvents = `INSERT INTO audit_events (org, idx, id, action, occurred_at, actor_id, data)
-		SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::timestamptz[], $6::text[], $7::bytea[])`
+		SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::timestamptz[],
+			$6::text[], $7::bytea[])`
 	pgInsertTargets = `INSERT INTO audit_targets (org, target_id, occurred_at, idx)
-		SELECT $1, * FROM unnest($2::text[], $3::timestamptz[], $4::bigint[]) ON CONFLICT DO NOTHING`
+		SELECT $1, * FROM unnest($2::text[], $3::timestamptz[], $4::bigint[])
+		ON CONFLICT DO NOTHING`
 	pgInsertNodes = `INSERT INTO audit_nodes (org, level, idx, hash)
 		SELECT $1, * FROM unnest($2::integer[], $3::bigint[], $4::bytea[])`
 )
 
 func (s *Store) insertEventsPG(ctx context.Context, tx *sql.Tx, org string, entries []audit.Entry) error {
 	n := len(entries)
-	idx, ids, actions, actors := make([]int64, n), make([]string, n), make([]string, n), make([]string, n)
-	times, data := make([]time.Time, n), make([][]byte, n)
+	idx, times, data := make([]int64, n), make([]time.Time, n), make([][]byte, n)
+	ids, actions, actors := make([]string, n), make([]string, n), make([]string, n)
 	var tIDs []string
 	var tIdx []int64
 	var tTimes []time.Time
@@ -37,18 +39,20 @@ func (s *Store) insertEventsPG(ctx context.Context, tx *sql.Tx, org string, entr
 			tTimes = append(tTimes, ev.Time.UTC())
 		}
 	}
-	if _, err := tx.ExecContext(ctx, pgInsertEvents, org, idx, ids, actions, times, actors, data); err != nil {
+	_, err := tx.ExecContext(ctx, pgInsertEvents, org, idx, ids, actions, times, actors, data)
+	if err != nil {
 		return err
 	}
 	if len(tIDs) == 0 {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, pgInsertTargets, org, tIDs, tTimes, tIdx)
+	_, err = tx.ExecContext(ctx, pgInsertTargets, org, tIDs, tTimes, tIdx)
 	return err
 }
 
 func (s *Store) insertNodesPG(ctx context.Context, tx *sql.Tx, org string, nodes []audit.Node) error {
-	levels, idx, hashes := make([]int32, len(nodes)), make([]int64, len(nodes)), make([][]byte, len(nodes))
+	n := len(nodes)
+	levels, idx, hashes := make([]int32, n), make([]int64, n), make([][]byte, n)
 	for i, n := range nodes {
 		levels[i], idx[i], hashes[i] = int32(n.ID.Level), int64(n.ID.Index), n.Hash
 	}

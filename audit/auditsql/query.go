@@ -71,7 +71,8 @@ func (s *Store) conditions(org string, q *audit.Query) (from, o, where string, a
 	}
 	if q.After != nil {
 		t := s.db.Time(q.After.Time)
-		add("("+o+".occurred_at < ? OR ("+o+".occurred_at = ? AND "+o+".idx < ?))", t, t, int64(q.After.Index))
+		cond := "(" + o + ".occurred_at < ? OR (" + o + ".occurred_at = ? AND " + o + ".idx < ?))"
+		add(cond, t, t, int64(q.After.Index))
 	}
 	return from, o, strings.Join(conds, " AND "), args
 }

@@ -41,9 +41,9 @@ func (s *Store) StreamCursor(ctx context.Context, stream, org string) (uint64, e
 
 // SaveStreamCursor implements [audit.Store].
 func (s *Store) SaveStreamCursor(ctx context.Context, stream, org string, next uint64) error {
-	_, err := s.db.ExecContext(ctx, s.db.Rebind(`INSERT INTO audit_stream_cursors (stream, org, next_idx)
-		VALUES (?, ?, ?) ON CONFLICT (stream, org) DO UPDATE SET next_idx = excluded.next_idx`),
-		stream, org, int64(next))
+	q := s.db.Rebind(`INSERT INTO audit_stream_cursors (stream, org, next_idx) VALUES (?, ?, ?)
+		ON CONFLICT (stream, org) DO UPDATE SET next_idx = excluded.next_idx`)
+	_, err := s.db.ExecContext(ctx, q, stream, org, int64(next))
 	if err != nil {
 		return fmt.Errorf("auditsql: saving cursor of stream %s: %w", stream, err)
 	}

@@ -39,7 +39,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *key == "" || fs.NArg() != 1 {
-		fmt.Fprintln(stderr, "usage: auditverify -key KEY [-kept FILE] EXPORT (or - for standard input)")
+		fmt.Fprintln(stderr, "usage: auditverify -key KEY [-kept FILE] EXPORT "+
+			"(or - for standard input)")
 		return 2
 	}
 	rep, err := verify(*key, *kept, fs.Arg(0), stdin)
