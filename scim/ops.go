@@ -131,6 +131,15 @@ func (s *Service) write(ctx context.Context, d *Directory, tx Tx, old *Resource,
 	if err := ev.applyMembers(ctx, r.ID, ops); err != nil {
 		return nil, err
 	}
+	if ev.changes > 0 && len(changed) == 0 {
+		// Members are part of the group: its version and lastModified
+		// move, so that ETags stay true. The member events tell what.
+		r.Version++
+		r.LastModified = s.stamp()
+		if err := tx.Replace(ctx, r); err != nil {
+			return nil, err
+		}
+	}
 	return r, nil
 }
 

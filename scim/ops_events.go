@@ -11,6 +11,8 @@ type events struct {
 	s  *Service
 	d  *Directory
 	tx Tx
+	// changes counts the members added and removed.
+	changes int
 }
 
 func (e *events) emit(ctx context.Context, typ string, payload any) error {
@@ -64,7 +66,8 @@ func (e *events) updated(ctx context.Context, old, r *Resource, changed []string
 const memberPage = 500
 
 // applyMembers applies member changes to a group, one member at a time,
-// checking that added members exist in the directory.
+// checking that added members exist in the directory. It counts the
+// members added and removed in e.changes.
 func (e *events) applyMembers(ctx context.Context, group string, ops []memberOp) error {
 	for _, op := range ops {
 		if op.clear {
@@ -105,6 +108,7 @@ func (e *events) addMember(ctx context.Context, group string, m Member) error {
 	if err != nil || !added {
 		return err
 	}
+	e.changes++
 	return e.emit(ctx, EventMemberAdded, MemberEvent{GroupID: group, MemberID: m.Value, MemberType: m.Type})
 }
 
@@ -120,6 +124,7 @@ func (e *events) removeMember(ctx context.Context, group, id string, typ Kind) e
 	if err != nil || !removed {
 		return err
 	}
+	e.changes++
 	if typ == "" {
 		typ = KindUser
 		if _, err := e.tx.Get(ctx, KindGroup, id); err == nil {
@@ -155,6 +160,21 @@ func (e *events) leaveGroups(ctx context.Context, r *Resource) error {
 		if err := e.removeMember(ctx, g, r.ID, r.Kind); err != nil {
 			return err
 		}
+		if err := e.touch(ctx, g); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// touch moves a group's version and lastModified after a member change
+// made from outside the group.
+func (e *events) touch(ctx context.Context, group string) error {
+	g, err := e.tx.Get(ctx, KindGroup, group)
+	if err != nil {
+		return err
+	}
+	g.Version++
+	g.LastModified = e.s.stamp()
+	return e.tx.Replace(ctx, g)
 }
