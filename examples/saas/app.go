@@ -23,6 +23,7 @@ type app struct {
 	scim     *scimFeature
 	audit    *auditFeature
 	secrets  *secretsFeature
+	authz    *authzFeature
 	features []feature
 }
 
@@ -49,6 +50,9 @@ func newApp(ctx context.Context, cfg config, db *sql.DB, log *slog.Logger) (*app
 	if a.secrets, err = newSecretsFeature(ctx, a); err != nil {
 		return nil, err
 	}
+	if a.authz, err = newAuthzFeature(ctx, a); err != nil {
+		return nil, err
+	}
 	if a.domains, err = newDomainFeature(ctx, a); err != nil {
 		return nil, err
 	}
@@ -56,10 +60,10 @@ func newApp(ctx context.Context, cfg config, db *sql.DB, log *slog.Logger) (*app
 		return nil, err
 	}
 	a.signin = &signinFeature{app: a}
-	a.scim.onEvent = append(a.scim.onEvent, a.offboard, func(ctx context.Context, e scim.Event) error {
+	a.scim.onEvent = append(a.scim.onEvent, a.offboard, a.authz.onSCIMEvent, func(ctx context.Context, e scim.Event) error {
 		return a.audit.record(ctx, nil, fromSCIMEvent(e))
 	})
-	a.features = append(a.features, a.signin, a.domains, a.scim, a.audit, a.secrets)
+	a.features = append(a.features, a.signin, a.domains, a.scim, a.audit, a.secrets, a.authz)
 	return a, nil
 }
 

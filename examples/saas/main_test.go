@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -345,4 +348,88 @@ func TestAPIKeys(t *testing.T) {
 	waitFor(t, "the revocation in the audit log", func() bool {
 		return strings.Contains(d.getPage("/audit"), "revoked")
 	})
+}
+
+// browser is an HTTP client with a cookie jar, signed in as someone.
+func (d *demo) browser(s session) *http.Client {
+	d.t.Helper()
+	rec := httptest.NewRecorder()
+	d.app.startSession(rec, s)
+	jar, _ := cookiejar.New(nil)
+	u, _ := url.Parse(d.base)
+	jar.SetCookies(u, rec.Result().Cookies())
+	return &http.Client{Jar: jar}
+}
+
+func get(t *testing.T, c *http.Client, u string) (int, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestDocuments(t *testing.T) {
+	d := startDemo(t)
+	sam := d.browser(session{Organization: demoOrg, UserID: "sam", Email: "sam@acme-demo.example", Via: "test"})
+	if err := d.app.authz.join(context.Background(), "sam@acme-demo.example"); err != nil {
+		t.Fatal(err)
+	}
+
+	// A member reads the handbook, inherited from the folder.
+	if code, _ := get(t, sam, d.base+"/documents/welcome"); code != 200 {
+		t.Errorf("a member reading the handbook: %d", code)
+	}
+	// The budget is for the Finance group: denied, and the denial is audited.
+	if code, _ := get(t, sam, d.base+"/documents/budget"); code != http.StatusForbidden {
+		t.Errorf("a member reading the budget: %d, want 403", code)
+	}
+	waitFor(t, "the denial in the audit log", func() bool {
+		return strings.Contains(d.getPage("/audit?action=authz.denied"), "sam@acme-demo.example")
+	})
+	_, why := get(t, sam, d.base+"/documents/budget/explain")
+	if !strings.Contains(why, "may not view") || !strings.Contains(why, "group:finance#member") {
+		t.Errorf("the explanation of the denial does not name the Finance group:\n%s", why)
+	}
+
+	// SCIM puts Sam in the Finance group; the budget opens, through q3 and finance.
+	var user, group struct {
+		ID string `json:"id"`
+	}
+	scimJSON := "application/scim+json"
+	d.callAs(d.scimToken, scimJSON, "POST", "/scim/v2/Users", `{"userName": "sam@acme-demo.example", "active": true}`, &user)
+	body := fmt.Sprintf(`{"displayName": "Finance", "members": [{"value": %q}]}`, user.ID)
+	if code := d.callAs(d.scimToken, scimJSON, "POST", "/scim/v2/Groups", body, &group); code != 201 {
+		t.Fatalf("creating the group: %d", code)
+	}
+	waitFor(t, "the group membership to reach authz", func() bool {
+		code, _ := get(t, sam, d.base+"/documents/budget")
+		return code == 200
+	})
+	_, why = get(t, sam, d.base+"/documents/budget/explain")
+	if !strings.Contains(why, "may view") || !strings.Contains(why, "folder:finance") {
+		t.Errorf("the explanation of the grant does not go through the finance folder:\n%s", why)
+	}
+
+	// Sam may not share what Sam cannot edit; the admin may.
+	resp, err := sam.PostForm(d.base+"/documents/roadmap/share", url.Values{"subject": {"user:sam@acme-demo.example"}, "relation": {"viewer"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("sharing without editor access: %d, want 403", resp.StatusCode)
+	}
+	admin := d.browser(session{Organization: demoOrg, UserID: "admin", Email: adminEmail, Admin: true, Via: "test"})
+	resp, err = admin.PostForm(d.base+"/documents/roadmap/share", url.Values{"subject": {"user:sam@acme-demo.example"}, "relation": {"viewer"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if code, _ := get(t, sam, d.base+"/documents/roadmap"); code != 200 {
+		t.Errorf("reading the roadmap after it was shared: %d", code)
+	}
 }

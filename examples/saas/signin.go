@@ -36,6 +36,9 @@ var profilePage = newPage(`
 {{range $k, $v := .Profile}}<tr><th>{{$k}}</th><td><code>{{$v}}</code></td></tr>{{end}}
 </table>{{else}}<p>You are not signed in. <a href="/signin">Sign in</a>.</p>{{end}}`)
 
+// adminEmail is the demo admin's user name, in sessions and tuples.
+const adminEmail = "admin@" + demoOrg
+
 // signinFeature serves the sign-in, sign-out and profile pages.
 type signinFeature struct {
 	app *app
@@ -71,7 +74,7 @@ func (f *signinFeature) handleAdmin(w http.ResponseWriter, r *http.Request) {
 		f.fail(w, r, http.StatusUnauthorized, "That is not the admin token.")
 		return
 	}
-	f.app.startSession(w, session{Organization: demoOrg, UserID: "admin", Email: "admin@" + demoOrg,
+	f.app.startSession(w, session{Organization: demoOrg, UserID: "admin", Email: adminEmail,
 		Name: "Demo admin", Admin: true, Via: "admin-token"})
 	_ = f.app.audit.record(r.Context(), r, audit.Event{Action: "user.signed_in",
 		Actor: audit.Actor{Type: "user", ID: "admin", Name: "Demo admin"}, Metadata: map[string]any{"method": "admin-token"}})
