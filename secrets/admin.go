@@ -35,7 +35,8 @@ func (s *Service) AdminHandler() http.Handler {
 	mux.HandleFunc("DELETE /api-keys/{id}", s.admin(s.revokeKey))
 	mux.HandleFunc("GET /secrets", s.admin(s.listSecrets))
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		httpjson.WriteError(w, httpjson.Errorf(http.StatusNotFound, "not_found", "No such endpoint."))
+		httpjson.WriteError(w,
+			httpjson.Errorf(http.StatusNotFound, "not_found", "No such endpoint."))
 	})
 	return mux
 }
@@ -55,7 +56,8 @@ func (s *Service) admin(fn adminFunc) http.HandlerFunc {
 		if err != nil {
 			var he *httpjson.Error
 			if !errors.As(err, &he) {
-				err = httpjson.Errorf(http.StatusForbidden, "forbidden", "You may not administer this organization.")
+				err = httpjson.Errorf(http.StatusForbidden, "forbidden",
+					"You may not administer this organization.")
 			}
 			httpjson.WriteError(w, err)
 			return
@@ -78,11 +80,13 @@ func (s *Service) adminError(w http.ResponseWriter, r *http.Request, err error) 
 	switch {
 	case errors.As(err, &he):
 	case errors.Is(err, ErrNotFound):
-		err = httpjson.Errorf(http.StatusNotFound, "not_found", "No such API key in this organization.")
+		err = httpjson.Errorf(http.StatusNotFound, "not_found",
+			"No such API key in this organization.")
 	case errors.Is(err, ErrInvalidRequest), errors.Is(err, ErrInvalidName):
 		err = httpjson.Errorf(http.StatusBadRequest, "invalid_request", "%s", err.Error())
 	case errors.Is(err, ErrKeyRevoked), errors.Is(err, ErrKeyExpired):
-		err = httpjson.Errorf(http.StatusConflict, "key_inactive", "The API key is revoked or expired.")
+		err = httpjson.Errorf(http.StatusConflict, "key_inactive",
+			"The API key is revoked or expired.")
 	default:
 		s.log.ErrorContext(r.Context(), "secrets: admin request", "path", r.URL.Path, "err", err)
 	}
@@ -97,7 +101,8 @@ func pageLimit(r *http.Request) (int, error) {
 	}
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 200 {
-		return 0, httpjson.Errorf(http.StatusBadRequest, "invalid_limit", "The limit must be 1 to 200.")
+		return 0, httpjson.Errorf(http.StatusBadRequest, "invalid_limit",
+			"The limit must be 1 to 200.")
 	}
 	return n, nil
 }
@@ -113,7 +118,8 @@ func (s *Service) listKeys(r *http.Request, org string) (int, any, error) {
 		return 0, nil, err
 	}
 	q := r.URL.Query()
-	opts := APIKeyListOptions{Owner: Owner{Type: OwnerType(q.Get("owner_type")), ID: q.Get("owner_id")},
+	opts := APIKeyListOptions{Owner: Owner{Type: OwnerType(q.Get("owner_type")),
+		ID: q.Get("owner_id")},
 		Limit: limit + 1}
 	if opts.Owner.ID != "" && opts.Owner.Type == "" {
 		return 0, nil, httpjson.Errorf(http.StatusBadRequest, "invalid_request",
@@ -177,7 +183,8 @@ func (s *Service) rotateKey(r *http.Request, org string) (int, any, error) {
 		return 0, nil, httpjson.Errorf(http.StatusBadRequest, "invalid_request",
 			"overlap_seconds must be 0 to 2592000 (30 days).")
 	}
-	is, err := s.RotateAPIKey(r.Context(), org, r.PathValue("id"), time.Duration(req.OverlapSeconds)*time.Second)
+	is, err := s.RotateAPIKey(r.Context(), org, r.PathValue("id"),
+		time.Duration(req.OverlapSeconds)*time.Second)
 	if err != nil {
 		return 0, nil, err
 	}

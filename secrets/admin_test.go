@@ -16,8 +16,10 @@ import (
 // adminServer serves the admin API for the organization in the X-Org
 // header, as a host's session middleware would decide it.
 func adminServer(t *testing.T) (*httptest.Server, *keyFixture) {
-	f := &keyFixture{store: &lookupCounter{MemoryStore: secrets.NewMemoryStore()}, clock: newClock()}
-	svc, err := secrets.New(secrets.Config{Store: f.store, Keys: mustRing(t, secrets.GenerateMasterKey()),
+	f := &keyFixture{store: &lookupCounter{MemoryStore: secrets.NewMemoryStore()},
+		clock: newClock()}
+	svc, err := secrets.New(secrets.Config{Store: f.store,
+		Keys:  mustRing(t, secrets.GenerateMasterKey()),
 		Clock: f.clock.Now, APIKeyPrefix: "acme",
 		Organization: func(r *http.Request) (string, error) {
 			if org := r.Header.Get("X-Org"); org != "" {
@@ -34,7 +36,8 @@ func adminServer(t *testing.T) (*httptest.Server, *keyFixture) {
 	return srv, f
 }
 
-func call(t *testing.T, srv *httptest.Server, org, method, path, body string) (int, map[string]any) {
+func call(t *testing.T, srv *httptest.Server, org, method, path,
+	body string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, srv.URL+"/admin"+path, strings.NewReader(body))
 	if org != "" {
@@ -75,7 +78,8 @@ func TestAdminAPIKeys(t *testing.T) {
 	if k, err := f.svc.VerifyAPIKey(ctx, token); err != nil || k.ID != id {
 		t.Fatalf("issued token does not verify: %v", err)
 	}
-	call(t, srv, "org1", "POST", "/api-keys", `{"owner":{"type":"user","id":"alice"},"name":"laptop"}`)
+	call(t, srv, "org1", "POST", "/api-keys",
+		`{"owner":{"type":"user","id":"alice"},"name":"laptop"}`)
 
 	status, body = call(t, srv, "org1", "GET", "/api-keys?limit=1", "")
 	keys, _ := body["api_keys"].([]any)
@@ -106,7 +110,8 @@ func TestAdminAPIKeys(t *testing.T) {
 	if _, err := f.svc.VerifyAPIKey(ctx, token); !errors.Is(err, secrets.ErrKeyRevoked) {
 		t.Errorf("revoked through the API, the key verifies: %v", err)
 	}
-	status, body = call(t, srv, "org1", "POST", "/api-keys/revoke-owner", `{"owner":{"type":"user","id":"alice"}}`)
+	status, body = call(t, srv, "org1", "POST", "/api-keys/revoke-owner",
+		`{"owner":{"type":"user","id":"alice"}}`)
 	if status != 200 || body["revoked"] != float64(1) {
 		t.Errorf("revoke-owner: %d %v", status, body)
 	}
@@ -125,25 +130,31 @@ func TestAdminRefusals(t *testing.T) {
 		{"no session", "", "GET", "/api-keys", "", 403, "forbidden"},
 		{"another org's key", "org2", "GET", "/api-keys/" + id, "", 404, "not_found"},
 		{"revoking another org's key", "org2", "DELETE", "/api-keys/" + id, "", 404, "not_found"},
-		{"rotating another org's key", "org2", "POST", "/api-keys/" + id + "/rotate", `{}`, 404, "not_found"},
+		{"rotating another org's key", "org2", "POST",
+			"/api-keys/" + id + "/rotate", `{}`, 404, "not_found"},
 		{"bad JSON", "org1", "POST", "/api-keys", `{"owner":`, 400, "invalid_json"},
-		{"unknown field", "org1", "POST", "/api-keys", `{"owner":{"type":"user","id":"a"},"name":"x","admin":true}`,
+		{"unknown field", "org1", "POST", "/api-keys",
+			`{"owner":{"type":"user","id":"a"},"name":"x","admin":true}`,
 			400, "invalid_json"},
-		{"bad owner type", "org1", "POST", "/api-keys", `{"owner":{"type":"robot","id":"a"},"name":"x"}`,
+		{"bad owner type", "org1", "POST", "/api-keys",
+			`{"owner":{"type":"robot","id":"a"},"name":"x"}`,
 			400, "invalid_request"},
 		{"expiry in the past", "org1", "POST", "/api-keys",
 			`{"owner":{"type":"user","id":"a"},"name":"x","expires_at":"2000-01-01T00:00:00Z"}`, 400, "invalid_request"},
-		{"negative overlap", "org1", "POST", "/api-keys/" + id + "/rotate", `{"overlap_seconds":-1}`,
+		{"negative overlap", "org1", "POST", "/api-keys/" + id + "/rotate",
+			`{"overlap_seconds":-1}`,
 			400, "invalid_request"},
 		{"bad cursor", "org1", "GET", "/api-keys?cursor=!!!", "", 400, "invalid_cursor"},
 		{"bad limit", "org1", "GET", "/api-keys?limit=0", "", 400, "invalid_limit"},
-		{"owner id without type", "org1", "GET", "/api-keys?owner_id=alice", "", 400, "invalid_request"},
+		{"owner id without type", "org1", "GET", "/api-keys?owner_id=alice",
+			"", 400, "invalid_request"},
 		{"unknown route", "org1", "GET", "/nope", "", 404, "not_found"},
 	}
 	for _, tt := range tests {
 		status, body := call(t, srv, tt.org, tt.method, tt.path, tt.body)
 		if status != tt.status || errCode(body) != tt.code {
-			t.Errorf("%s: %d %s, want %d %s (%v)", tt.name, status, errCode(body), tt.status, tt.code, body)
+			t.Errorf("%s: %d %s, want %d %s (%v)", tt.name, status, errCode(body),
+				tt.status, tt.code, body)
 		}
 	}
 	if _, err := f.svc.VerifyAPIKey(context.Background(), string(is.Token.Reveal())); err != nil {
@@ -156,7 +167,8 @@ func TestAdminSecretsListing(t *testing.T) {
 	srv, f := adminServer(t)
 	ctx := context.Background()
 	for _, n := range []string{"a", "b", "c"} {
-		if _, err := f.svc.Put(ctx, "org1", n, secrets.NewStringValue("value-of-"+n), nil); err != nil {
+		if _, err := f.svc.Put(ctx, "org1", n,
+			secrets.NewStringValue("value-of-"+n), nil); err != nil {
 			t.Fatal(err)
 		}
 	}

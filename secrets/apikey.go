@@ -94,14 +94,16 @@ type APIKeyStore interface {
 	// RotateAPIKey stores next and moves the expiry of the key oldID to
 	// oldExpires if that is earlier, in one transaction. It gives
 	// [ErrNotFound] for a missing key and [ErrKeyRevoked] for a revoked one.
-	RotateAPIKey(ctx context.Context, org, oldID string, oldExpires time.Time, next APIKey, ev Event) error
+	RotateAPIKey(ctx context.Context, org, oldID string, oldExpires time.Time,
+		next APIKey, ev Event) error
 	// RevokeAPIKey marks a key revoked at the given time. Revoking a
 	// revoked key changes nothing and records nothing.
 	RevokeAPIKey(ctx context.Context, org, id string, at time.Time, ev Event) error
 	// RevokeOwnerAPIKeys revokes every unrevoked key of the owner in the
 	// organization and returns how many. When there were any, it records
 	// ev with Data.Count set to that number.
-	RevokeOwnerAPIKeys(ctx context.Context, org string, owner Owner, at time.Time, ev Event) (int, error)
+	RevokeOwnerAPIKeys(ctx context.Context, org string, owner Owner,
+		at time.Time, ev Event) (int, error)
 	// TouchAPIKey records a use of the key, keeping the later of the
 	// stored and the given time.
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error
@@ -161,16 +163,19 @@ func (s *Service) checkIssue(org string, req IssueRequest) error {
 	case !validName(org):
 		return fmt.Errorf("%w: organization ID", ErrInvalidName)
 	case req.Owner.Type != OwnerUser && req.Owner.Type != OwnerServiceAccount:
-		return fmt.Errorf("%w: owner type %q: want user or service_account", ErrInvalidRequest, req.Owner.Type)
+		return fmt.Errorf("%w: owner type %q: want user or service_account",
+			ErrInvalidRequest, req.Owner.Type)
 	case !validName(req.Owner.ID) || !validName(req.Name):
 		return fmt.Errorf("%w: API key owner ID and name must be 1 to %d printable bytes",
 			ErrInvalidName, maxNameLen)
 	case len(req.Scopes) > maxScopes:
-		return fmt.Errorf("%w: %d scopes; at most %d", ErrInvalidRequest, len(req.Scopes), maxScopes)
+		return fmt.Errorf("%w: %d scopes; at most %d", ErrInvalidRequest,
+			len(req.Scopes), maxScopes)
 	}
 	for _, sc := range req.Scopes {
 		if sc == "" || len(sc) > maxScopeLen || !validName(sc) {
-			return fmt.Errorf("%w: scope %q is empty, too long or not printable", ErrInvalidRequest, sc)
+			return fmt.Errorf("%w: scope %q is empty, too long or not printable", ErrInvalidRequest,
+				sc)
 		}
 	}
 	return nil
@@ -223,7 +228,8 @@ func (s *Service) APIKey(ctx context.Context, org, id string) (APIKey, error) {
 }
 
 // ListAPIKeys returns a page of the organization's keys in creation order.
-func (s *Service) ListAPIKeys(ctx context.Context, org string, opts APIKeyListOptions) ([]APIKey, error) {
+func (s *Service) ListAPIKeys(ctx context.Context, org string,
+	opts APIKeyListOptions) ([]APIKey, error) {
 	opts.Limit = min(max(opts.Limit, 1), 1000)
 	ks, err := s.store.ListAPIKeys(ctx, org, opts)
 	if err != nil {
@@ -236,7 +242,8 @@ func (s *Service) ListAPIKeys(ctx context.Context, org string, opts APIKeyListOp
 // scopes and lifetime, and lets the old key work for overlap more (never
 // longer than it would have), so that clients can switch without an
 // outage. A zero overlap ends the old key now.
-func (s *Service) RotateAPIKey(ctx context.Context, org, id string, overlap time.Duration) (Issued, error) {
+func (s *Service) RotateAPIKey(ctx context.Context, org, id string,
+	overlap time.Duration) (Issued, error) {
 	old, err := s.store.APIKey(ctx, org, id)
 	if err != nil {
 		return Issued{}, fmt.Errorf("secrets: rotating API key %q: %w", id, err)
@@ -266,7 +273,8 @@ func (s *Service) RevokeAPIKey(ctx context.Context, org, id, reason string) erro
 	if err != nil {
 		return fmt.Errorf("secrets: revoking API key %q: %w", id, err)
 	}
-	ev := s.event(ctx, EventAPIKeyRevoked, org, EventData{APIKeyID: id, OwnerID: k.Owner.ID, Reason: reason})
+	ev := s.event(ctx, EventAPIKeyRevoked, org,
+		EventData{APIKeyID: id, OwnerID: k.Owner.ID, Reason: reason})
 	if err := s.store.RevokeAPIKey(ctx, org, id, s.now().UTC(), ev); err != nil {
 		return fmt.Errorf("secrets: revoking API key %q: %w", id, err)
 	}
@@ -276,14 +284,16 @@ func (s *Service) RevokeAPIKey(ctx context.Context, org, id, reason string) erro
 // RevokeOwnerAPIKeys revokes every key of an owner in the organization
 // and returns how many, for offboarding: the host calls it when SCIM
 // deactivates a user or a service account is removed.
-func (s *Service) RevokeOwnerAPIKeys(ctx context.Context, org string, owner Owner, reason string) (int, error) {
+func (s *Service) RevokeOwnerAPIKeys(ctx context.Context, org string, owner Owner,
+	reason string) (int, error) {
 	if !validName(org) || !validName(owner.ID) {
 		return 0, ErrInvalidName
 	}
 	ev := s.event(ctx, EventAPIKeyRevoked, org, EventData{OwnerID: owner.ID, Reason: reason})
 	n, err := s.store.RevokeOwnerAPIKeys(ctx, org, owner, s.now().UTC(), ev)
 	if err != nil {
-		return 0, fmt.Errorf("secrets: revoking the API keys of %s %q: %w", owner.Type, owner.ID, err)
+		return 0, fmt.Errorf("secrets: revoking the API keys of %s %q: %w",
+			owner.Type, owner.ID, err)
 	}
 	return n, nil
 }

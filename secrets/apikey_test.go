@@ -42,8 +42,10 @@ type keyFixture struct {
 
 func newKeyFixture(t testing.TB, prefix string) *keyFixture {
 	t.Helper()
-	f := &keyFixture{store: &lookupCounter{MemoryStore: secrets.NewMemoryStore()}, clock: newClock()}
-	svc, err := secrets.New(secrets.Config{Store: f.store, Keys: mustRing(t, secrets.GenerateMasterKey()),
+	f := &keyFixture{store: &lookupCounter{MemoryStore: secrets.NewMemoryStore()},
+		clock: newClock()}
+	svc, err := secrets.New(secrets.Config{Store: f.store,
+		Keys:  mustRing(t, secrets.GenerateMasterKey()),
 		Clock: f.clock.Now, APIKeyPrefix: prefix})
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +54,8 @@ func newKeyFixture(t testing.TB, prefix string) *keyFixture {
 	return f
 }
 
-func (f *keyFixture) issue(t testing.TB, org string, owner secrets.Owner, scopes ...string) secrets.Issued {
+func (f *keyFixture) issue(t testing.TB, org string, owner secrets.Owner,
+	scopes ...string) secrets.Issued {
 	t.Helper()
 	is, err := f.svc.IssueAPIKey(context.Background(), org, secrets.IssueRequest{
 		Owner: owner, Name: "ci", Scopes: scopes, ExpiresAt: f.clock.Now().Add(30 * 24 * time.Hour)})
@@ -70,14 +73,16 @@ func TestIssueAndVerify(t *testing.T) {
 	if !regexp.MustCompile(`^acme_[0-9A-Za-z]{38}$`).MatchString(tok) {
 		t.Errorf("token %q does not have the documented shape", tok)
 	}
-	if strings.Contains(is.Key.Hint, tok[5:30]) || !strings.HasSuffix(tok, is.Key.Hint[len(is.Key.Hint)-4:]) {
+	if strings.Contains(is.Key.Hint, tok[5:30]) || !strings.HasSuffix(tok,
+		is.Key.Hint[len(is.Key.Hint)-4:]) {
 		t.Errorf("hint %q", is.Key.Hint)
 	}
 	k, err := f.svc.VerifyAPIKey(context.Background(), tok)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k.OrganizationID != "org1" || k.Owner != robot || !cmp.Equal(k.Scopes, []string{"deploy", "read"}) {
+	if k.OrganizationID != "org1" || k.Owner != robot || !cmp.Equal(k.Scopes,
+		[]string{"deploy", "read"}) {
 		t.Errorf("verified key = %+v", k)
 	}
 	stored, _ := f.store.APIKey(context.Background(), "org1", k.ID)
@@ -133,8 +138,9 @@ func TestVerifyUnknownExpiredRevoked(t *testing.T) {
 	_, err := f.svc.VerifyAPIKey(ctx, string(twin.issue(t, "org1", alice).Token.Reveal()))
 	wantIs(t, "never issued", err, secrets.ErrInvalidToken)
 
-	expiring, err := f.svc.IssueAPIKey(ctx, "org1", secrets.IssueRequest{Owner: alice, Name: "short",
-		ExpiresAt: f.clock.Now().Add(time.Hour)})
+	expiring, err := f.svc.IssueAPIKey(ctx, "org1",
+		secrets.IssueRequest{Owner: alice, Name: "short",
+			ExpiresAt: f.clock.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,7 +243,8 @@ func TestRevokeOwnerKeys(t *testing.T) {
 			t.Errorf("a key of another org or owner: %v", err)
 		}
 	}
-	wantIs(t, "revoking another org's key", f.svc.RevokeAPIKey(ctx, "org2", bot.Key.ID, ""), secrets.ErrNotFound)
+	wantIs(t, "revoking another org's key",
+		f.svc.RevokeAPIKey(ctx, "org2", bot.Key.ID, ""), secrets.ErrNotFound)
 	evs, _ := f.svc.Events(ctx, "", 100)
 	last := evs[len(evs)-1]
 	if last.Type != secrets.EventAPIKeyRevoked || last.Data.Count != 2 || last.Data.OwnerID != "alice" {

@@ -111,10 +111,12 @@ func BenchmarkRewrap100k(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		store := secrets.NewMemoryStore()
-		old, _ := secrets.New(secrets.Config{Store: store, Keys: mustRing(b, "1:"+k1), CacheTTL: -1})
+		old, _ := secrets.New(secrets.Config{Store: store,
+			Keys: mustRing(b, "1:"+k1), CacheTTL: -1})
 		v := secrets.NewStringValue("value")
 		for i := range n {
-			if _, err := old.Put(ctx, fmt.Sprintf("org%d", i%10), fmt.Sprintf("s%06d", i), v, nil); err != nil {
+			if _, err := old.Put(ctx, fmt.Sprintf("org%d", i%10),
+				fmt.Sprintf("s%06d", i), v, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -36,7 +36,9 @@
 // Values travel as [Value], which prints as [REDACTED] through fmt, slog
 // and JSON. Every read, write, rotation, deletion and denial produces an
 // [Event] with the actor taken from the request context ([WithActor]).
-// Config.Policy decides each access; a denial is an event too. Changes
+// Config.Policy decides each read and change of a secret; a denial is an
+// event too. It does NOT govern metadata (List, Describe, Versions),
+// which holds no values: the host guards those routes itself. Changes
 // are recorded in the same transaction as the change (an outbox, read
 // with [Service.Events]); reads and denials just after the access.
 //

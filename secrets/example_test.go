@@ -2,8 +2,14 @@ package secrets_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
 
 	"github.com/gatehouse/gatehouse/secrets"
 )
@@ -22,7 +28,8 @@ func Example() {
 
 	ctx = secrets.WithActor(ctx, secrets.Actor{Type: "user", ID: "alice"})
 	meta := &secrets.Metadata{Owner: "payments", Description: "Stripe API key"}
-	if _, err := svc.Put(ctx, "org_1", "stripe", secrets.NewStringValue("sk_live_123"), meta); err != nil {
+	if _, err := svc.Put(ctx, "org_1", "stripe",
+		secrets.NewStringValue("sk_live_123"), meta); err != nil {
 		log.Fatal(err)
 	}
 	r, err := svc.Get(ctx, "org_1", "stripe", secrets.GetOptions{Purpose: "charge"})
@@ -50,4 +57,48 @@ func ExampleSealer() {
 	// Output:
 	// oidc-client-secret <nil>
 	// secrets: cannot open: wrong key or altered data
+}
+
+func ExampleValue() {
+	v := secrets.NewStringValue("hunter2")
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		}}))
+	logger.Info("connecting", "password", v)
+	fmt.Printf("%v %x %d\n", v, v, v)
+	b, _ := json.Marshal(map[string]any{"password": v})
+	fmt.Println(string(b))
+	// Output:
+	// level=INFO msg=connecting password=[REDACTED]
+	// [REDACTED] [REDACTED] [REDACTED]
+	// {"password":"[REDACTED]"}
+}
+
+func ExampleService_RequireAPIKey() {
+	ring, _ := secrets.ParseKeyRing(secrets.GenerateMasterKey())
+	svc, _ := secrets.New(secrets.Config{Store: secrets.NewMemoryStore(), Keys: ring, APIKeyPrefix: "acme"})
+	issued, _ := svc.IssueAPIKey(context.Background(), "org_1", secrets.IssueRequest{
+		Owner: secrets.Owner{Type: secrets.OwnerServiceAccount, ID: "sa_ci"}, Name: "CI deploys",
+		Scopes: []string{"deploy"}})
+
+	deploy := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		k, _ := secrets.APIKeyFromContext(r.Context())
+		fmt.Fprintf(w, "deploying for %s as %s", k.OrganizationID, k.Owner.ID)
+	})
+	h := svc.RequireAPIKey(secrets.MiddlewareOptions{Scopes: []string{"deploy"}})(deploy)
+
+	for _, token := range []string{string(issued.Token.Reveal()), "acme_forged"} {
+		req := httptest.NewRequest("POST", "/deploy", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		fmt.Println(rec.Code, strings.TrimSpace(rec.Body.String()))
+	}
+	// Output:
+	// 200 deploying for org_1 as sa_ci
+	// 401 {"error":{"code":"invalid_api_key","message":"The request needs a valid API key."}}
 }

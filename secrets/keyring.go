@@ -144,7 +144,8 @@ func (r *KeyRing) CurrentKeyID(context.Context) (string, error) { return r.curre
 
 // Wrap encrypts dataKey with AES-256-GCM under the master key keyID, with
 // the key ID and associatedData as associated data.
-func (r *KeyRing) Wrap(_ context.Context, keyID string, dataKey, associatedData []byte) ([]byte, error) {
+func (r *KeyRing) Wrap(_ context.Context, keyID string, dataKey,
+	associatedData []byte) ([]byte, error) {
 	aead, ok := r.keys[keyID]
 	if !ok {
 		return nil, fmt.Errorf("wrapping with %q: %w", keyID, ErrUnknownKey)
@@ -153,7 +154,8 @@ func (r *KeyRing) Wrap(_ context.Context, keyID string, dataKey, associatedData 
 }
 
 // Unwrap decrypts a data key wrapped by [KeyRing.Wrap].
-func (r *KeyRing) Unwrap(_ context.Context, keyID string, wrapped, associatedData []byte) ([]byte, error) {
+func (r *KeyRing) Unwrap(_ context.Context, keyID string, wrapped,
+	associatedData []byte) ([]byte, error) {
 	aead, ok := r.keys[keyID]
 	if !ok {
 		return nil, fmt.Errorf("unwrapping with %q: %w", keyID, ErrUnknownKey)

@@ -78,7 +78,8 @@ func TestKeyRingFromEnvAndFile(t *testing.T) {
 		t.Error("an unset variable gave a key ring")
 	}
 	path := filepath.Join(t.TempDir(), "keys")
-	if err := os.WriteFile(path, []byte("1:"+k+"\n2:"+secrets.GenerateMasterKey()+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(path,
+		[]byte("1:"+k+"\n2:"+secrets.GenerateMasterKey()+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	r, err := secrets.KeyRingFromFile(path)

@@ -92,8 +92,9 @@ func (s *Service) LeakReportHandler(cfg LeakReportConfig) (http.Handler, error) 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			w.Header().Set("Allow", http.MethodPost)
-			httpjson.WriteError(w, httpjson.Errorf(http.StatusMethodNotAllowed, "method_not_allowed",
-				"Leak reports are POSTed."))
+			httpjson.WriteError(w,
+				httpjson.Errorf(http.StatusMethodNotAllowed, "method_not_allowed",
+					"Leak reports are POSTed."))
 			return
 		}
 		matches, err := s.readLeakReport(r, cfg.Keys)
@@ -152,12 +153,14 @@ func verifyLeakSignature(ctx context.Context, keys SigningKeys, id, sig string, 
 }
 
 // handleLeaks revokes each reported key the service holds.
-func (s *Service) handleLeaks(ctx context.Context, matches []leakMatch, typ string) ([]leakAnswer, error) {
+func (s *Service) handleLeaks(ctx context.Context, matches []leakMatch,
+	typ string) ([]leakAnswer, error) {
 	ctx = WithActor(ctx, Actor{Type: "system", ID: "leak-report"})
 	answers := make([]leakAnswer, 0, len(matches))
 	for _, m := range matches {
 		h := sha256.Sum256([]byte(m.Token))
-		a := leakAnswer{TokenHash: hex.EncodeToString(h[:]), TokenType: typ, Label: "false_positive"}
+		a := leakAnswer{TokenHash: hex.EncodeToString(h[:]),
+			TokenType: typ, Label: "false_positive"}
 		if s.apiKey.valid(m.Token) {
 			held, err := s.revokeLeaked(ctx, h[:], m)
 			if err != nil {

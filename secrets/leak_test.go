@@ -136,7 +136,8 @@ func TestLeakReportRevokes(t *testing.T) {
 	}
 	tok := string(leaked.Token.Reveal())
 	body, _ := json.Marshal([]map[string]string{
-		{"token": tok, "type": "acme_api_key", "url": "https://github.com/o/r/blob/abc/.env", "source": "content"},
+		{"token": tok, "type": "acme_api_key",
+			"url": "https://github.com/o/r/blob/abc/.env", "source": "content"},
 		{"token": "acme_not_a_real_key", "type": "acme_api_key", "url": "", "source": "commit"},
 	})
 
@@ -149,10 +150,12 @@ func TestLeakReportRevokes(t *testing.T) {
 		{"signed by another key", "k1", sign(t, forger, body), body},
 		{"unknown key ID", "k9", sign(t, sender, body), body},
 		{"signature not base64", "k1", "!!!", body},
-		{"body altered after signing", "k1", sign(t, sender, body), bytes.Replace(body, []byte(".env"), []byte(".enw"), 1)},
+		{"body altered after signing", "k1", sign(t, sender, body),
+			bytes.Replace(body, []byte(".env"), []byte(".enw"), 1)},
 	}
 	for _, tt := range forged {
-		if code, resp := postReport(t, h, tt.keyID, tt.sig, tt.body); code != http.StatusUnauthorized ||
+		if code, resp := postReport(t, h, tt.keyID, tt.sig,
+			tt.body); code != http.StatusUnauthorized ||
 			!strings.Contains(resp, "invalid_signature") {
 			t.Errorf("%s: %d %s; want 401 invalid_signature", tt.name, code, resp)
 		}
@@ -201,11 +204,13 @@ func TestLeakReportBadRequests(t *testing.T) {
 	keys := secrets.NewPublishedKeys(ks.URL, ks.Client())
 	h, _ := f.svc.LeakReportHandler(secrets.LeakReportConfig{Keys: keys})
 	notJSON := []byte(`{"token": "x"}`)
-	if code, _ := postReport(t, h, "k1", sign(t, sender, notJSON), notJSON); code != http.StatusBadRequest {
+	if code, _ := postReport(t, h, "k1", sign(t, sender, notJSON),
+		notJSON); code != http.StatusBadRequest {
 		t.Errorf("signed object instead of array: %d, want 400", code)
 	}
 	huge := bytes.Repeat([]byte(" "), 2<<20)
-	if code, _ := postReport(t, h, "k1", sign(t, sender, huge), huge); code != http.StatusRequestEntityTooLarge {
+	if code, _ := postReport(t, h, "k1", sign(t, sender, huge),
+		huge); code != http.StatusRequestEntityTooLarge {
 		t.Errorf("huge body: %d, want 413", code)
 	}
 	rec := httptest.NewRecorder()
@@ -229,7 +234,8 @@ func FuzzLeakReport(f *testing.F) {
 	der, _ := x509.MarshalPKIXPublicKey(&sender.PublicKey)
 	pemKey := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, `{"public_keys":[{"key_identifier":"k1","key":`+strconvQuote(pemKey)+`}]}`)
+		io.WriteString(w,
+			`{"public_keys":[{"key_identifier":"k1","key":`+strconvQuote(pemKey)+`}]}`)
 	}))
 	defer srv.Close()
 	kf := newKeyFixture(f, "acme")

@@ -89,7 +89,8 @@ func (m *MemoryStore) appendLocked(ev Event) {
 }
 
 // PutVersion implements [Store].
-func (m *MemoryStore) PutVersion(_ context.Context, s Secret, v SealedVersion, keep int, ev Event) error {
+func (m *MemoryStore) PutVersion(_ context.Context, s Secret, v SealedVersion,
+	keep int, ev Event) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k := secretKey{s.OrganizationID, s.Name}
@@ -130,7 +131,8 @@ func (m *MemoryStore) Secret(_ context.Context, org, name string) (Secret, error
 }
 
 // Version implements [Store].
-func (m *MemoryStore) Version(_ context.Context, org, name string, version int) (SealedVersion, error) {
+func (m *MemoryStore) Version(_ context.Context, org, name string,
+	version int) (SealedVersion, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	cur, ok := m.secrets[secretKey{org, name}]
@@ -172,7 +174,8 @@ func (m *MemoryStore) sortedLocked() []secretKey {
 }
 
 // ListSecrets implements [Store].
-func (m *MemoryStore) ListSecrets(_ context.Context, org string, opts ListOptions) ([]Secret, error) {
+func (m *MemoryStore) ListSecrets(_ context.Context, org string,
+	opts ListOptions) ([]Secret, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	order := m.sortedLocked()
@@ -189,7 +192,8 @@ func (m *MemoryStore) ListSecrets(_ context.Context, org string, opts ListOption
 }
 
 // SetDeleted implements [Store].
-func (m *MemoryStore) SetDeleted(_ context.Context, org, name string, at time.Time, ev Event) error {
+func (m *MemoryStore) SetDeleted(_ context.Context, org, name string,
+	at time.Time, ev Event) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	cur, ok := m.secrets[secretKey{org, name}]
@@ -216,7 +220,8 @@ func (m *MemoryStore) DestroySecret(_ context.Context, org, name string, ev Even
 }
 
 // DeletedBefore implements [Store].
-func (m *MemoryStore) DeletedBefore(_ context.Context, t time.Time, limit int) ([]VersionRef, error) {
+func (m *MemoryStore) DeletedBefore(_ context.Context, t time.Time,
+	limit int) ([]VersionRef, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var found []*memSecret
@@ -225,7 +230,8 @@ func (m *MemoryStore) DeletedBefore(_ context.Context, t time.Time, limit int) (
 			found = append(found, cur)
 		}
 	}
-	slices.SortFunc(found, func(a, b *memSecret) int { return a.rec.DeletedAt.Compare(b.rec.DeletedAt) })
+	slices.SortFunc(found,
+		func(a, b *memSecret) int { return a.rec.DeletedAt.Compare(b.rec.DeletedAt) })
 	out := make([]VersionRef, 0, min(len(found), limit))
 	for _, cur := range found[:min(len(found), max(limit, 1))] {
 		out = append(out, VersionRef{OrganizationID: cur.rec.OrganizationID, Name: cur.rec.Name})
@@ -234,7 +240,8 @@ func (m *MemoryStore) DeletedBefore(_ context.Context, t time.Time, limit int) (
 }
 
 // VersionsNotUnder implements [Store].
-func (m *MemoryStore) VersionsNotUnder(_ context.Context, keyID string, after VersionRef, limit int) ([]SealedVersion, error) {
+func (m *MemoryStore) VersionsNotUnder(_ context.Context, keyID string, after VersionRef,
+	limit int) ([]SealedVersion, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	order := m.sortedLocked()

@@ -56,7 +56,8 @@ func (m *MemoryStore) APIKey(_ context.Context, org, id string) (APIKey, error) 
 }
 
 // ListAPIKeys implements [APIKeyStore].
-func (m *MemoryStore) ListAPIKeys(_ context.Context, org string, opts APIKeyListOptions) ([]APIKey, error) {
+func (m *MemoryStore) ListAPIKeys(_ context.Context, org string,
+	opts APIKeyListOptions) ([]APIKey, error) {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	var out []APIKey
@@ -97,7 +98,8 @@ func (m *MemoryStore) RotateAPIKey(_ context.Context, org, oldID string, oldExpi
 }
 
 // RevokeAPIKey implements [APIKeyStore].
-func (m *MemoryStore) RevokeAPIKey(_ context.Context, org, id string, at time.Time, ev Event) error {
+func (m *MemoryStore) RevokeAPIKey(_ context.Context, org, id string,
+	at time.Time, ev Event) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	k, ok := m.keys[id]

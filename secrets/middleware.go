@@ -52,7 +52,8 @@ func (s *Service) RequireAPIKey(opts MiddlewareOptions) func(http.Handler) http.
 				w.Header().Set("WWW-Authenticate", `Bearer error="insufficient_scope", scope="`+
 					strings.Join(opts.Scopes, " ")+`"`)
 				httpjson.WriteError(w, httpjson.Errorf(http.StatusForbidden, "insufficient_scope",
-					"The API key lacks a scope this endpoint requires: %s.", strings.Join(opts.Scopes, ", ")))
+					"The API key lacks a scope this endpoint requires: %s.",
+					strings.Join(opts.Scopes, ", ")))
 				return
 			}
 			ctx := context.WithValue(r.Context(), apiKeyCtxKey{}, k)

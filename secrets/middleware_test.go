@@ -26,7 +26,8 @@ func TestRequireAPIKey(t *testing.T) {
 		io.WriteString(w, k.OrganizationID+" "+a.Type+":"+a.ID)
 	})
 	mux := http.NewServeMux()
-	mux.Handle("/deploy", f.svc.RequireAPIKey(secrets.MiddlewareOptions{Scopes: []string{"deploy"}})(app))
+	mux.Handle("/deploy",
+		f.svc.RequireAPIKey(secrets.MiddlewareOptions{Scopes: []string{"deploy"}})(app))
 	mux.Handle("/header", f.svc.RequireAPIKey(secrets.MiddlewareOptions{Header: "X-Api-Key"})(app))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
@@ -36,16 +37,23 @@ func TestRequireAPIKey(t *testing.T) {
 		status                    int
 		code, body                string
 	}{
-		{"bearer with scope", "/deploy", "Authorization", "Bearer " + deployer, 200, "", "org1 service_account:robot"},
-		{"lower-case scheme", "/deploy", "Authorization", "bearer " + deployer, 200, "", "org1 service_account:robot"},
+		{"bearer with scope", "/deploy", "Authorization", "Bearer " + deployer, 200, "",
+			"org1 service_account:robot"},
+		{"lower-case scheme", "/deploy", "Authorization", "bearer " + deployer, 200, "",
+			"org1 service_account:robot"},
 		{"host header", "/header", "X-Api-Key", reader, 200, "", "org1 user:alice"},
-		{"missing scope", "/deploy", "Authorization", "Bearer " + reader, 403, "insufficient_scope", ""},
+		{"missing scope", "/deploy", "Authorization", "Bearer " + reader, 403,
+			"insufficient_scope", ""},
 		{"no credentials", "/deploy", "", "", 401, "invalid_api_key", ""},
-		{"basic scheme", "/deploy", "Authorization", "Basic " + deployer, 401, "invalid_api_key", ""},
+		{"basic scheme", "/deploy", "Authorization", "Basic " + deployer,
+			401, "invalid_api_key", ""},
 		{"garbage", "/deploy", "Authorization", "Bearer acme_nope", 401, "invalid_api_key", ""},
-		{"huge header", "/deploy", "Authorization", "Bearer " + strings.Repeat("a", 10000), 401, "invalid_api_key", ""},
-		{"revoked", "/deploy", "Authorization", "Bearer " + string(revoked.Token.Reveal()), 401, "api_key_revoked", ""},
-		{"bearer on the header route", "/header", "Authorization", "Bearer " + reader, 401, "invalid_api_key", ""},
+		{"huge header", "/deploy", "Authorization", "Bearer " + strings.Repeat("a", 10000),
+			401, "invalid_api_key", ""},
+		{"revoked", "/deploy", "Authorization", "Bearer " + string(revoked.Token.Reveal()),
+			401, "api_key_revoked", ""},
+		{"bearer on the header route", "/header", "Authorization", "Bearer " + reader,
+			401, "invalid_api_key", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

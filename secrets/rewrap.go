@@ -65,7 +65,8 @@ func (s *Service) Rewrap(ctx context.Context, opts RewrapOptions) (RewrapProgres
 		if err := ctx.Err(); err != nil {
 			return p, fmt.Errorf("secrets: rewrapping stopped: %w", err)
 		}
-		if after, err = s.rewrapBatch(ctx, &p, after, cmpOr(opts.BatchSize, DefaultRewrapBatch)); err != nil {
+		if after, err = s.rewrapBatch(ctx, &p, after,
+			cmpOr(opts.BatchSize, DefaultRewrapBatch)); err != nil {
 			return p, err
 		}
 		if opts.Progress != nil {
@@ -75,7 +76,8 @@ func (s *Service) Rewrap(ctx context.Context, opts RewrapOptions) (RewrapProgres
 	return p, nil
 }
 
-func (s *Service) rewrapBatch(ctx context.Context, p *RewrapProgress, after VersionRef, size int) (VersionRef, error) {
+func (s *Service) rewrapBatch(ctx context.Context, p *RewrapProgress, after VersionRef,
+	size int) (VersionRef, error) {
 	batch, err := s.store.VersionsNotUnder(ctx, p.KeyID, after, size)
 	if err != nil {
 		return after, fmt.Errorf("secrets: rewrapping: reading a batch: %w", err)
@@ -89,7 +91,8 @@ func (s *Service) rewrapBatch(ctx context.Context, p *RewrapProgress, after Vers
 				return after, fmt.Errorf("secrets: rewrapping stopped: %w", ctx.Err())
 			}
 			p.Failed++
-			s.log.ErrorContext(ctx, "secrets: rewrapping a data key", "organization", v.OrganizationID,
+			s.log.ErrorContext(ctx, "secrets: rewrapping a data key",
+				"organization", v.OrganizationID,
 				"secret", v.Name, "version", v.Version, "key", v.KeyID, "err", err)
 			continue
 		}
@@ -112,7 +115,8 @@ func (s *Service) rewrapBatch(ctx context.Context, p *RewrapProgress, after Vers
 
 // rewrapOne unwraps one data key and wraps it under keyID; the data key
 // exists in memory only in between.
-func (s *Service) rewrapOne(ctx context.Context, keyID string, v SealedVersion) (RewrapChange, error) {
+func (s *Service) rewrapOne(ctx context.Context, keyID string,
+	v SealedVersion) (RewrapChange, error) {
 	ad := versionAD(v.OrganizationID, v.Name, v.Version)
 	dk, err := s.keys.Unwrap(ctx, v.KeyID, v.WrappedKey, ad)
 	if err != nil {

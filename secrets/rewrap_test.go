@@ -35,15 +35,17 @@ func TestRewrapInterruptedAndResumed(t *testing.T) {
 	// The first run is stopped after its first batch, as a deploy would.
 	stopCtx, stop := context.WithCancel(ctx)
 	var batches int
-	p, err := both.Rewrap(stopCtx, secrets.RewrapOptions{BatchSize: 3, Progress: func(secrets.RewrapProgress) {
-		batches++
-		stop()
-	}})
+	p, err := both.Rewrap(stopCtx,
+		secrets.RewrapOptions{BatchSize: 3, Progress: func(secrets.RewrapProgress) {
+			batches++
+			stop()
+		}})
 	if !errors.Is(err, context.Canceled) || p.Rewrapped != 3 || p.Done || batches != 1 {
 		t.Fatalf("interrupted run: %+v, %v after %d batches", p, err, batches)
 	}
 	// A write meanwhile lands under the new key already.
-	if _, err := both.Put(ctx, "org0", "s00", secrets.NewStringValue("value-new"), nil); err != nil {
+	if _, err := both.Put(ctx, "org0", "s00",
+		secrets.NewStringValue("value-new"), nil); err != nil {
 		t.Fatal(err)
 	}
 	want[[2]string{"org0", "s00"}] = "value-new"
@@ -52,12 +54,14 @@ func TestRewrapInterruptedAndResumed(t *testing.T) {
 	if err != nil || !p.Done || p.Rewrapped != 7 || p.Failed != 0 || p.KeyID != "local:2" {
 		t.Fatalf("resumed run: %+v, %v; want 7 more rewrapped", p, err)
 	}
-	if p, err := both.Rewrap(ctx, secrets.RewrapOptions{}); err != nil || p.Rewrapped != 0 || !p.Done {
+	if p, err := both.Rewrap(ctx,
+		secrets.RewrapOptions{}); err != nil || p.Rewrapped != 0 || !p.Done {
 		t.Errorf("a run after completion: %+v, %v; want nothing to do", p, err)
 	}
 
 	// Key 1 can now be retired: every value opens under key 2 alone.
-	onlyNew, err := secrets.New(secrets.Config{Store: store, Keys: mustRing(t, "2:"+k2), CacheTTL: -1})
+	onlyNew, err := secrets.New(secrets.Config{Store: store,
+		Keys: mustRing(t, "2:"+k2), CacheTTL: -1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +101,8 @@ func TestRewrapSkipsWhatItCannotOpen(t *testing.T) {
 	// b's wrapped key is altered in the database.
 	v, _ := store.Version(ctx, "org1", "b", 1)
 	v.WrappedKey[5] ^= 1
-	planted := secrets.RewrapChange{Ref: secrets.VersionRef{OrganizationID: "org1", Name: "b", Version: 1},
+	planted := secrets.RewrapChange{Ref: secrets.VersionRef{OrganizationID: "org1", Name: "b",
+		Version: 1},
 		OldKeyID: "local:1", NewKeyID: "local:1", WrappedKey: v.WrappedKey}
 	if n, err := store.Rewrap(ctx, []secrets.RewrapChange{planted}); err != nil || n != 1 {
 		t.Fatal(n, err)

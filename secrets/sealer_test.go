@@ -61,16 +61,19 @@ func TestSealerAttacks(t *testing.T) {
 		ad     string
 		want   error
 	}{
-		{"other associated data (moved to another row)", s, blob, "org2/conn_1", secrets.ErrDecrypt},
+		{"other associated data (moved to another row)", s, blob,
+			"org2/conn_1", secrets.ErrDecrypt},
 		{"missing associated data", s, blob, "", secrets.ErrDecrypt},
 		{"flipped format byte", s, flip(0), string(ad), secrets.ErrDecrypt},
 		{"flipped key ID", s, flip(3), string(ad), secrets.ErrUnknownKey},
 		{"flipped wrapped key", s, flip(20), string(ad), secrets.ErrDecrypt},
 		{"flipped ciphertext", s, flip(len(blob) - 5), string(ad), secrets.ErrDecrypt},
 		{"flipped tag", s, flip(len(blob) - 1), string(ad), secrets.ErrDecrypt},
-		{"wrong key ring", newSealer(t, mustRing(t, "1:"+secrets.GenerateMasterKey())), blob, string(ad),
+		{"wrong key ring",
+			newSealer(t, mustRing(t, "1:"+secrets.GenerateMasterKey())), blob, string(ad),
 			secrets.ErrDecrypt},
-		{"key version gone", newSealer(t, mustRing(t, "2:"+secrets.GenerateMasterKey())), blob, string(ad),
+		{"key version gone",
+			newSealer(t, mustRing(t, "2:"+secrets.GenerateMasterKey())), blob, string(ad),
 			secrets.ErrUnknownKey},
 		{"empty", s, nil, string(ad), secrets.ErrDecrypt},
 	}

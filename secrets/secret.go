@@ -14,11 +14,13 @@ import (
 //
 // Concurrent Puts of the same secret each get their own version number;
 // none is lost. Putting to a deleted secret fails with [ErrDeleted].
-func (s *Service) Put(ctx context.Context, org, name string, value Value, meta *Metadata) (Info, error) {
+func (s *Service) Put(ctx context.Context, org, name string, value Value,
+	meta *Metadata) (Info, error) {
 	if err := checkNames(org, name); err != nil {
 		return Info{}, err
 	}
-	if err := s.authorize(ctx, Access{Action: "write", OrganizationID: org, Name: name}); err != nil {
+	if err := s.authorize(ctx,
+		Access{Action: "write", OrganizationID: org, Name: name}); err != nil {
 		return Info{}, err
 	}
 	for range putAttempts {
@@ -35,7 +37,8 @@ func (s *Service) Put(ctx context.Context, org, name string, value Value, meta *
 		name, ErrVersionConflict, putAttempts)
 }
 
-func (s *Service) tryPut(ctx context.Context, org, name string, value Value, meta *Metadata) (Secret, error) {
+func (s *Service) tryPut(ctx context.Context, org, name string, value Value,
+	meta *Metadata) (Secret, error) {
 	now := s.now().UTC()
 	sec, err := s.store.Secret(ctx, org, name)
 	switch {
@@ -70,7 +73,8 @@ func (s *Service) tryPut(ctx context.Context, org, name string, value Value, met
 
 // seal encrypts one version under a fresh data key wrapped by the current
 // key-encryption key.
-func (s *Service) seal(ctx context.Context, org, name string, version int, pt []byte) (SealedVersion, error) {
+func (s *Service) seal(ctx context.Context, org, name string, version int,
+	pt []byte) (SealedVersion, error) {
 	keyID, err := s.keys.CurrentKeyID(ctx)
 	if err != nil {
 		return SealedVersion{}, fmt.Errorf("finding the current key: %w", err)
@@ -129,7 +133,8 @@ func (s *Service) Get(ctx context.Context, org, name string, opts GetOptions) (R
 	if err := checkNames(org, name); err != nil {
 		return Revealed{}, err
 	}
-	a := Access{Action: "read", OrganizationID: org, Name: name, Version: opts.Version, Purpose: opts.Purpose}
+	a := Access{Action: "read", OrganizationID: org, Name: name,
+		Version: opts.Version, Purpose: opts.Purpose}
 	if err := s.authorize(ctx, a); err != nil {
 		return Revealed{}, err
 	}
@@ -141,12 +146,14 @@ func (s *Service) Get(ctx context.Context, org, name string, opts GetOptions) (R
 	if err != nil {
 		return Revealed{}, fmt.Errorf("secrets: opening %q version %d: %w", name, v.Version, err)
 	}
-	ev := s.event(ctx, EventSecretRead, org, EventData{Secret: name, Version: v.Version, Purpose: opts.Purpose})
+	ev := s.event(ctx, EventSecretRead, org,
+		EventData{Secret: name, Version: v.Version, Purpose: opts.Purpose})
 	if err := s.store.AppendEvent(ctx, ev); err != nil {
 		clear(pt)
 		return Revealed{}, fmt.Errorf("secrets: recording the read of %q: %w", name, err)
 	}
-	return Revealed{Name: name, Version: v.Version, Value: Value{b: pt}, CreatedAt: v.CreatedAt}, nil
+	return Revealed{Name: name, Version: v.Version, Value: Value{b: pt},
+		CreatedAt: v.CreatedAt}, nil
 }
 
 // Describe returns a secret's metadata and flags, deleted or not, without
@@ -213,11 +220,13 @@ func (s *Service) Restore(ctx context.Context, org, name string) error {
 	return s.setDeleted(ctx, org, name, "restore", EventSecretRestored, time.Time{})
 }
 
-func (s *Service) setDeleted(ctx context.Context, org, name, action, typ string, at time.Time) error {
+func (s *Service) setDeleted(ctx context.Context, org, name, action,
+	typ string, at time.Time) error {
 	if err := checkNames(org, name); err != nil {
 		return err
 	}
-	if err := s.authorize(ctx, Access{Action: action, OrganizationID: org, Name: name}); err != nil {
+	if err := s.authorize(ctx,
+		Access{Action: action, OrganizationID: org, Name: name}); err != nil {
 		return err
 	}
 	ev := s.event(ctx, typ, org, EventData{Secret: name})
@@ -233,7 +242,8 @@ func (s *Service) Destroy(ctx context.Context, org, name string) error {
 	if err := checkNames(org, name); err != nil {
 		return err
 	}
-	if err := s.authorize(ctx, Access{Action: "destroy", OrganizationID: org, Name: name}); err != nil {
+	if err := s.authorize(ctx,
+		Access{Action: "destroy", OrganizationID: org, Name: name}); err != nil {
 		return err
 	}
 	ev := s.event(ctx, EventSecretDestroyed, org, EventData{Secret: name})

@@ -187,7 +187,8 @@ func (s *Service) authorize(ctx context.Context, a Access) error {
 		return nil
 	}
 	ev := s.event(ctx, EventSecretDenied, a.OrganizationID, EventData{
-		Secret: a.Name, Version: a.Version, Purpose: a.Purpose, Reason: a.Action + ": " + err.Error()})
+		Secret: a.Name, Version: a.Version, Purpose: a.Purpose,
+		Reason: a.Action + ": " + err.Error()})
 	if aerr := s.store.AppendEvent(ctx, ev); aerr != nil {
 		s.log.ErrorContext(ctx, "secrets: recording a denial", "err", aerr)
 	}

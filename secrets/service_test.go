@@ -182,7 +182,8 @@ type tamperStore struct {
 	mutate func(*secrets.SealedVersion)
 }
 
-func (s tamperStore) Version(ctx context.Context, org, name string, n int) (secrets.SealedVersion, error) {
+func (s tamperStore) Version(ctx context.Context, org, name string,
+	n int) (secrets.SealedVersion, error) {
 	v, err := s.Store.Version(ctx, org, name, n)
 	if err == nil {
 		s.mutate(&v)
@@ -202,14 +203,19 @@ func TestTamperedVersions(t *testing.T) {
 		mutate func(*secrets.SealedVersion)
 	}{
 		{"flipped bit in ciphertext", func(v *secrets.SealedVersion) { v.Ciphertext[14] ^= 1 }},
-		{"flipped bit in tag", func(v *secrets.SealedVersion) { v.Ciphertext[len(v.Ciphertext)-1] ^= 0x80 }},
+		{"flipped bit in tag",
+			func(v *secrets.SealedVersion) { v.Ciphertext[len(v.Ciphertext)-1] ^= 0x80 }},
 		{"flipped bit in nonce", func(v *secrets.SealedVersion) { v.Ciphertext[0] ^= 1 }},
 		{"flipped bit in wrapped key", func(v *secrets.SealedVersion) { v.WrappedKey[20] ^= 1 }},
-		{"truncated ciphertext", func(v *secrets.SealedVersion) { v.Ciphertext = v.Ciphertext[:27] }},
+		{"truncated ciphertext",
+			func(v *secrets.SealedVersion) { v.Ciphertext = v.Ciphertext[:27] }},
 		{"empty ciphertext", func(v *secrets.SealedVersion) { v.Ciphertext = nil }},
-		{"truncated wrapped key", func(v *secrets.SealedVersion) { v.WrappedKey = v.WrappedKey[:8] }},
-		{"wrapped key of another row", func(v *secrets.SealedVersion) { v.WrappedKey = other.WrappedKey }},
-		{"ciphertext of another row", func(v *secrets.SealedVersion) { v.Ciphertext = other.Ciphertext }},
+		{"truncated wrapped key",
+			func(v *secrets.SealedVersion) { v.WrappedKey = v.WrappedKey[:8] }},
+		{"wrapped key of another row",
+			func(v *secrets.SealedVersion) { v.WrappedKey = other.WrappedKey }},
+		{"ciphertext of another row",
+			func(v *secrets.SealedVersion) { v.Ciphertext = other.Ciphertext }},
 		{"key ID changed", func(v *secrets.SealedVersion) { v.KeyID = "local:2" }},
 	}
 	for _, tt := range tests {
@@ -223,7 +229,8 @@ func TestTamperedVersions(t *testing.T) {
 				}
 				r, err := svc.Get(ctx, "org1", "db", secrets.GetOptions{})
 				if err == nil || r.Value.Len() != 0 {
-					t.Errorf("cache %v: Get = %q, %v; want an error", ttl > 0, r.Value.Reveal(), err)
+					t.Errorf("cache %v: Get = %q, %v; want an error",
+						ttl > 0, r.Value.Reveal(), err)
 				}
 			}
 		})
@@ -292,7 +299,8 @@ func TestRetentionAndMetadata(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := newFixture(t, func(c *secrets.Config) { c.KeepVersions = 2 })
-	meta := &secrets.Metadata{Owner: "payments", Description: "Stripe", Labels: map[string]string{"env": "prod"},
+	meta := &secrets.Metadata{Owner: "payments", Description: "Stripe",
+		Labels:    map[string]string{"env": "prod"},
 		ExpiresAt: f.clock.Now().Add(48 * time.Hour), RotationPeriod: 24 * time.Hour}
 	if _, err := f.svc.Put(ctx, "org1", "stripe", secrets.NewStringValue("1"), meta); err != nil {
 		t.Fatal(err)
@@ -397,7 +405,8 @@ func TestAccessEventsAndPolicy(t *testing.T) {
 	if _, err := f.svc.Get(ctx, "org1", "db", secrets.GetOptions{Purpose: "deploy"}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := f.svc.Get(secrets.WithActor(ctx, mallory), "org1", "db", secrets.GetOptions{Purpose: "curious"})
+	r, err := f.svc.Get(secrets.WithActor(ctx, mallory), "org1", "db",
+		secrets.GetOptions{Purpose: "curious"})
 	wantIs(t, "mallory's read", err, secrets.ErrDenied)
 	if r.Value.Len() != 0 {
 		t.Error("a denied read returned a value")

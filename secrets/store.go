@@ -122,7 +122,8 @@ type Store interface {
 	// VersionsNotUnder returns up to limit versions, of any organization,
 	// whose KeyID is not keyID, in [VersionRef] order after the given ref
 	// (the zero ref starts at the beginning).
-	VersionsNotUnder(ctx context.Context, keyID string, after VersionRef, limit int) ([]SealedVersion, error)
+	VersionsNotUnder(ctx context.Context, keyID string, after VersionRef,
+		limit int) ([]SealedVersion, error)
 	// Rewrap applies a batch of changes in one transaction. Each replaces
 	// the wrapped data key of one version and records its event, provided
 	// the version is still wrapped under OldKeyID; a version rewrapped or

@@ -22,9 +22,11 @@ func TestValueNeverPrints(t *testing.T) {
 
 	var outputs []string
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T"} {
-		outputs = append(outputs, fmt.Sprintf(verb, v), fmt.Sprintf(verb, holder), fmt.Sprintf(verb, &holder))
+		outputs = append(outputs, fmt.Sprintf(verb, v), fmt.Sprintf(verb, holder),
+			fmt.Sprintf(verb, &holder))
 	}
-	outputs = append(outputs, fmt.Sprint(v), fmt.Sprintln(holder), fmt.Errorf("wrapping %v", v).Error())
+	outputs = append(outputs, fmt.Sprint(v), fmt.Sprintln(holder),
+		fmt.Errorf("wrapping %v", v).Error())
 
 	j, err := json.Marshal(holder)
 	if err != nil {

@@ -53,7 +53,8 @@ func GenerateWebhookSecret() Value {
 // Secrets shorter than 16 bytes are refused.
 func SignWebhook(payload []byte, t time.Time, secrets ...Value) (string, error) {
 	if len(secrets) == 0 || len(secrets) > maxSignatures {
-		return "", fmt.Errorf("secrets: signing a webhook with %d secrets; want 1 to %d", len(secrets), maxSignatures)
+		return "", fmt.Errorf("secrets: signing a webhook with %d secrets; want 1 to %d",
+			len(secrets), maxSignatures)
 	}
 	ts := strconv.FormatInt(t.Unix(), 10)
 	var b strings.Builder
@@ -85,7 +86,8 @@ func webhookMAC(secret []byte, ts string, payload []byte) []byte {
 // What it does NOT check: that a delivery is not replayed inside the
 // tolerance window. A receiver that must not act twice records the
 // delivery ID it processed.
-func VerifyWebhook(header string, payload []byte, now time.Time, tolerance time.Duration, secrets ...Value) error {
+func VerifyWebhook(header string, payload []byte, now time.Time, tolerance time.Duration,
+	secrets ...Value) error {
 	sig, err := parseSignatureHeader(header)
 	if err != nil {
 		return err

@@ -33,11 +33,15 @@ func TestWebhookSignVerify(t *testing.T) {
 		{"receiver knows the old secret", rotating, string(body), now, []secrets.Value{old}, nil},
 		{"receiver knows the new secret", rotating, string(body), now, []secrets.Value{next}, nil},
 		{"receiver knows both", single, string(body), now, []secrets.Value{old, next}, nil},
-		{"within tolerance", single, string(body), now.Add(4 * time.Minute), []secrets.Value{next}, nil},
-		{"unknown scheme skipped", single + ",v0=abc", string(body), now, []secrets.Value{next}, nil},
-		{"other secret", rotating, string(body), now, []secrets.Value{stranger}, secrets.ErrWebhookSignature},
+		{"within tolerance", single, string(body), now.Add(4 * time.Minute),
+			[]secrets.Value{next}, nil},
+		{"unknown scheme skipped", single + ",v0=abc", string(body), now,
+			[]secrets.Value{next}, nil},
+		{"other secret", rotating, string(body), now, []secrets.Value{stranger},
+			secrets.ErrWebhookSignature},
 		{"no secrets", rotating, string(body), now, nil, secrets.ErrWebhookSignature},
-		{"altered body", rotating, string(body) + " ", now, []secrets.Value{old}, secrets.ErrWebhookSignature},
+		{"altered body", rotating, string(body) + " ", now, []secrets.Value{old},
+			secrets.ErrWebhookSignature},
 		{"replayed later", rotating, string(body), now.Add(6 * time.Minute), []secrets.Value{old},
 			secrets.ErrWebhookTimestamp},
 		{"from the future", rotating, string(body), now.Add(-6 * time.Minute), []secrets.Value{old},
@@ -45,17 +49,23 @@ func TestWebhookSignVerify(t *testing.T) {
 		{"timestamp moved", "t=1800000001," + sigs[1], string(body), now, []secrets.Value{old},
 			secrets.ErrWebhookSignature},
 		{"empty header", "", string(body), now, []secrets.Value{old}, secrets.ErrWebhookSignature},
-		{"no timestamp", sigs[1], string(body), now, []secrets.Value{old}, secrets.ErrWebhookSignature},
-		{"no signature", ts, string(body), now, []secrets.Value{old}, secrets.ErrWebhookSignature},
-		{"two timestamps", ts + "," + rotating, string(body), now, []secrets.Value{old}, secrets.ErrWebhookSignature},
-		{"short MAC", ts + ",v1=abcd", string(body), now, []secrets.Value{old}, secrets.ErrWebhookSignature},
-		{"non-hex MAC", ts + ",v1=" + strings.Repeat("zz", 32), string(body), now, []secrets.Value{old},
+		{"no timestamp", sigs[1], string(body), now, []secrets.Value{old},
 			secrets.ErrWebhookSignature},
-		{"signed timestamp with a plus", "t=+1800000000," + sigs[1], string(body), now, []secrets.Value{old},
+		{"no signature", ts, string(body), now, []secrets.Value{old}, secrets.ErrWebhookSignature},
+		{"two timestamps", ts + "," + rotating, string(body), now, []secrets.Value{old},
+			secrets.ErrWebhookSignature},
+		{"short MAC", ts + ",v1=abcd", string(body), now, []secrets.Value{old},
+			secrets.ErrWebhookSignature},
+		{"non-hex MAC", ts + ",v1=" + strings.Repeat("zz", 32), string(body),
+			now, []secrets.Value{old},
+			secrets.ErrWebhookSignature},
+		{"signed timestamp with a plus", "t=+1800000000," + sigs[1], string(body),
+			now, []secrets.Value{old},
 			secrets.ErrWebhookSignature},
 		{"too many entries", rotating + strings.Repeat(","+sigs[1], 9), string(body), now,
 			[]secrets.Value{old}, secrets.ErrWebhookSignature},
-		{"huge header", ts + ",v1=" + strings.Repeat("0", 5000), string(body), now, []secrets.Value{old},
+		{"huge header", ts + ",v1=" + strings.Repeat("0", 5000), string(body),
+			now, []secrets.Value{old},
 			secrets.ErrWebhookSignature},
 	}
 	for _, tt := range tests {
@@ -85,7 +95,8 @@ func FuzzVerifyWebhook(f *testing.F) {
 	f.Add(",,,=")
 	f.Fuzz(func(t *testing.T, header string) {
 		err := secrets.VerifyWebhook(header, body, now, time.Minute, secret)
-		if err == nil && !strings.Contains(strings.ToLower(header), good[strings.Index(good, "v1="):]) {
+		if err == nil && !strings.Contains(strings.ToLower(header),
+			good[strings.Index(good, "v1="):]) {
 			t.Errorf("header %q verified without the genuine MAC", header)
 		}
 	})

@@ -20,7 +20,8 @@ func (s *Store) insertKey(ctx context.Context, x execer, k secrets.APIKey) error
 	if k.Scopes == nil {
 		scopes = []byte("[]")
 	}
-	_, err = x.ExecContext(ctx, s.q.insertKey, k.ID, k.OrganizationID, string(k.Owner.Type), k.Owner.ID,
+	_, err = x.ExecContext(ctx, s.q.insertKey, k.ID, k.OrganizationID,
+		string(k.Owner.Type), k.Owner.ID,
 		k.Name, string(scopes), k.Hint, k.Hash, s.db.Time(k.CreatedAt), s.db.Time(k.ExpiresAt),
 		s.db.Time(k.RevokedAt), s.db.Time(k.LastUsedAt), k.RotatedFrom)
 	if sqlkit.IsUniqueViolation(err) {
@@ -44,7 +45,8 @@ func scanKey(sc interface{ Scan(...any) error }) (secrets.APIKey, error) {
 	var owner string
 	var scopes []byte
 	var created, expires, revoked, used sqlkit.Time
-	err := sc.Scan(&k.ID, &k.OrganizationID, &owner, &k.Owner.ID, &k.Name, &scopes, &k.Hint, &k.Hash,
+	err := sc.Scan(&k.ID, &k.OrganizationID, &owner, &k.Owner.ID, &k.Name,
+		&scopes, &k.Hint, &k.Hash,
 		&created, &expires, &revoked, &used, &k.RotatedFrom)
 	if err != nil {
 		return k, err
@@ -80,12 +82,14 @@ func (s *Store) APIKey(ctx context.Context, org, id string) (secrets.APIKey, err
 }
 
 // ListAPIKeys implements [secrets.APIKeyStore].
-func (s *Store) ListAPIKeys(ctx context.Context, org string, opts secrets.APIKeyListOptions) ([]secrets.APIKey, error) {
+func (s *Store) ListAPIKeys(ctx context.Context, org string,
+	opts secrets.APIKeyListOptions) ([]secrets.APIKey, error) {
 	limit := max(opts.Limit, 1)
 	var rows *sql.Rows
 	var err error
 	if opts.Owner.ID != "" {
-		rows, err = s.db.QueryContext(ctx, s.q.listOwnerKeys, org, string(opts.Owner.Type), opts.Owner.ID,
+		rows, err = s.db.QueryContext(ctx, s.q.listOwnerKeys, org,
+			string(opts.Owner.Type), opts.Owner.ID,
 			opts.After, limit)
 	} else {
 		rows, err = s.db.QueryContext(ctx, s.q.listKeys, org, opts.After, limit)
@@ -130,7 +134,8 @@ func (s *Store) RotateAPIKey(ctx context.Context, org, oldID string, oldExpires 
 }
 
 // RevokeAPIKey implements [secrets.APIKeyStore].
-func (s *Store) RevokeAPIKey(ctx context.Context, org, id string, at time.Time, ev secrets.Event) error {
+func (s *Store) RevokeAPIKey(ctx context.Context, org, id string, at time.Time,
+	ev secrets.Event) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q.revokeKey, s.db.Time(at), org, id)
 		err = rowsAffected(res, err, secrets.ErrNotFound)
@@ -149,11 +154,13 @@ func (s *Store) RevokeAPIKey(ctx context.Context, org, id string, at time.Time, 
 }
 
 // RevokeOwnerAPIKeys implements [secrets.APIKeyStore].
-func (s *Store) RevokeOwnerAPIKeys(ctx context.Context, org string, owner secrets.Owner, at time.Time,
+func (s *Store) RevokeOwnerAPIKeys(ctx context.Context, org string,
+	owner secrets.Owner, at time.Time,
 	ev secrets.Event) (int, error) {
 	var n int64
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, s.q.revokeOwner, s.db.Time(at), org, string(owner.Type), owner.ID)
+		res, err := tx.ExecContext(ctx, s.q.revokeOwner, s.db.Time(at), org,
+			string(owner.Type), owner.ID)
 		if err != nil {
 			return err
 		}

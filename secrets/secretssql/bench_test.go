@@ -24,7 +24,8 @@ func BenchmarkVerifyAPIKeySQLite(b *testing.B) {
 	svc, _ := sqliteService(b, secrets.GenerateMasterKey())
 	ctx := context.Background()
 	is, err := svc.IssueAPIKey(ctx, "org1", secrets.IssueRequest{
-		Owner: secrets.Owner{Type: secrets.OwnerUser, ID: "alice"}, Name: "k", Scopes: []string{"read"}})
+		Owner: secrets.Owner{Type: secrets.OwnerUser,
+			ID: "alice"}, Name: "k", Scopes: []string{"read"}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -65,7 +66,8 @@ func BenchmarkRewrap100kSQLite(b *testing.B) {
 		old, st := sqliteService(b, "1:"+k1)
 		v := secrets.NewStringValue("value")
 		for i := range n {
-			if _, err := old.Put(ctx, fmt.Sprintf("org%d", i%10), fmt.Sprintf("s%06d", i), v, nil); err != nil {
+			if _, err := old.Put(ctx, fmt.Sprintf("org%d", i%10),
+				fmt.Sprintf("s%06d", i), v, nil); err != nil {
 				b.Fatal(err)
 			}
 		}

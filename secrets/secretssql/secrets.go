@@ -15,7 +15,8 @@ import (
 // PutVersion implements [secrets.Store]. The version check is a
 // compare-and-set on latest_version, so concurrent writers of one secret
 // cannot both win on either dialect.
-func (s *Store) PutVersion(ctx context.Context, sec secrets.Secret, v secrets.SealedVersion, keep int,
+func (s *Store) PutVersion(ctx context.Context, sec secrets.Secret,
+	v secrets.SealedVersion, keep int,
 	ev secrets.Event) error {
 	meta, err := json.Marshal(sec.Metadata)
 	if err != nil {
@@ -25,7 +26,8 @@ func (s *Store) PutVersion(ctx context.Context, sec secrets.Secret, v secrets.Se
 		if err := s.advance(ctx, tx, sec, v.Version, meta); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, s.q.insertVersion, v.OrganizationID, v.Name, v.Version, v.KeyID,
+		_, err := tx.ExecContext(ctx, s.q.insertVersion, v.OrganizationID,
+			v.Name, v.Version, v.KeyID,
 			v.WrappedKey, v.Ciphertext, s.db.Time(v.CreatedAt))
 		if sqlkit.IsUniqueViolation(err) {
 			return secrets.ErrVersionConflict
@@ -41,7 +43,8 @@ func (s *Store) PutVersion(ctx context.Context, sec secrets.Secret, v secrets.Se
 		}
 		return s.appendEvent(ctx, tx, ev)
 	})
-	if err != nil && !errors.Is(err, secrets.ErrVersionConflict) && !errors.Is(err, secrets.ErrDeleted) {
+	if err != nil && !errors.Is(err,
+		secrets.ErrVersionConflict) && !errors.Is(err, secrets.ErrDeleted) {
 		return fmt.Errorf("secretssql: writing version %d of %q: %w", v.Version, sec.Name, err)
 	}
 	return err
@@ -49,13 +52,16 @@ func (s *Store) PutVersion(ctx context.Context, sec secrets.Secret, v secrets.Se
 
 // advance creates the secret at version 1 or moves it from version-1 to
 // version.
-func (s *Store) advance(ctx context.Context, tx *sql.Tx, sec secrets.Secret, version int, meta []byte) error {
+func (s *Store) advance(ctx context.Context, tx *sql.Tx, sec secrets.Secret,
+	version int, meta []byte) error {
 	if version == 1 {
-		res, err := tx.ExecContext(ctx, s.q.insertSecret, sec.OrganizationID, sec.Name, string(meta), 1,
+		res, err := tx.ExecContext(ctx, s.q.insertSecret, sec.OrganizationID,
+			sec.Name, string(meta), 1,
 			s.db.Time(sec.CreatedAt), s.db.Time(sec.UpdatedAt))
 		return rowsAffected(res, err, secrets.ErrVersionConflict)
 	}
-	res, err := tx.ExecContext(ctx, s.q.updateSecret, string(meta), version, s.db.Time(sec.UpdatedAt),
+	res, err := tx.ExecContext(ctx, s.q.updateSecret, string(meta), version,
+		s.db.Time(sec.UpdatedAt),
 		sec.OrganizationID, sec.Name, version-1)
 	err = rowsAffected(res, err, secrets.ErrVersionConflict)
 	if !errors.Is(err, secrets.ErrVersionConflict) {
@@ -64,7 +70,8 @@ func (s *Store) advance(ctx context.Context, tx *sql.Tx, sec secrets.Secret, ver
 	// Tell a deleted secret from a lost race.
 	var deleted sqlkit.Time
 	var latest int
-	if e := tx.QueryRowContext(ctx, s.q.lockSecret, sec.OrganizationID, sec.Name).Scan(&latest, &deleted); e == nil &&
+	if e := tx.QueryRowContext(ctx, s.q.lockSecret, sec.OrganizationID,
+		sec.Name).Scan(&latest, &deleted); e == nil &&
 		!deleted.T.IsZero() {
 		return secrets.ErrDeleted
 	}
@@ -75,7 +82,8 @@ func scanSecret(sc interface{ Scan(...any) error }) (secrets.Secret, error) {
 	var sec secrets.Secret
 	var meta []byte
 	var created, updated, deleted sqlkit.Time
-	err := sc.Scan(&sec.OrganizationID, &sec.Name, &meta, &sec.LatestVersion, &created, &updated, &deleted)
+	err := sc.Scan(&sec.OrganizationID, &sec.Name, &meta, &sec.LatestVersion,
+		&created, &updated, &deleted)
 	if err != nil {
 		return sec, err
 	}
@@ -99,12 +107,14 @@ func (s *Store) Secret(ctx context.Context, org, name string) (secrets.Secret, e
 }
 
 // Version implements [secrets.Store].
-func (s *Store) Version(ctx context.Context, org, name string, version int) (secrets.SealedVersion, error) {
+func (s *Store) Version(ctx context.Context, org, name string,
+	version int) (secrets.SealedVersion, error) {
 	v := secrets.SealedVersion{OrganizationID: org, Name: name}
 	var deleted, created sqlkit.Time
 	var num sql.NullInt64
 	var keyID sql.NullString
-	err := s.db.QueryRowContext(ctx, s.q.version, version, version, org, name).Scan(&deleted, &num, &keyID,
+	err := s.db.QueryRowContext(ctx, s.q.version, version, version, org,
+		name).Scan(&deleted, &num, &keyID,
 		&v.WrappedKey, &v.Ciphertext, &created)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -147,7 +157,8 @@ func (s *Store) ListVersions(ctx context.Context, org, name string) ([]int, erro
 }
 
 // ListSecrets implements [secrets.Store].
-func (s *Store) ListSecrets(ctx context.Context, org string, opts secrets.ListOptions) ([]secrets.Secret, error) {
+func (s *Store) ListSecrets(ctx context.Context, org string,
+	opts secrets.ListOptions) ([]secrets.Secret, error) {
 	q := s.q.list
 	if opts.IncludeDeleted {
 		q = s.q.listDeleted
@@ -169,7 +180,8 @@ func (s *Store) ListSecrets(ctx context.Context, org string, opts secrets.ListOp
 }
 
 // SetDeleted implements [secrets.Store].
-func (s *Store) SetDeleted(ctx context.Context, org, name string, at time.Time, ev secrets.Event) error {
+func (s *Store) SetDeleted(ctx context.Context, org, name string, at time.Time,
+	ev secrets.Event) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var res sql.Result
 		var err error
@@ -200,7 +212,8 @@ func (s *Store) DestroySecret(ctx context.Context, org, name string, ev secrets.
 }
 
 // DeletedBefore implements [secrets.Store].
-func (s *Store) DeletedBefore(ctx context.Context, t time.Time, limit int) ([]secrets.VersionRef, error) {
+func (s *Store) DeletedBefore(ctx context.Context, t time.Time,
+	limit int) ([]secrets.VersionRef, error) {
 	rows, err := s.db.QueryContext(ctx, s.q.deletedBefore, s.db.Time(t), max(limit, 1))
 	if err != nil {
 		return nil, fmt.Errorf("secretssql: finding deleted secrets: %w", err)
@@ -220,7 +233,8 @@ func (s *Store) DeletedBefore(ctx context.Context, t time.Time, limit int) ([]se
 // VersionsNotUnder implements [secrets.Store]; it walks the primary key.
 func (s *Store) VersionsNotUnder(ctx context.Context, keyID string, after secrets.VersionRef,
 	limit int) ([]secrets.SealedVersion, error) {
-	rows, err := s.db.QueryContext(ctx, s.q.notUnder, after.OrganizationID, after.Name, after.Version,
+	rows, err := s.db.QueryContext(ctx, s.q.notUnder, after.OrganizationID,
+		after.Name, after.Version,
 		keyID, max(limit, 1))
 	if err != nil {
 		return nil, fmt.Errorf("secretssql: reading versions to rewrap: %w", err)
@@ -273,7 +287,8 @@ func (s *Store) Rewrap(ctx context.Context, changes []secrets.RewrapChange) (int
 	return n, nil
 }
 
-func (s *Store) rewrapOne(ctx context.Context, update, record *sql.Stmt, c secrets.RewrapChange) (bool, error) {
+func (s *Store) rewrapOne(ctx context.Context, update, record *sql.Stmt,
+	c secrets.RewrapChange) (bool, error) {
 	res, err := update.ExecContext(ctx, c.NewKeyID, c.WrappedKey, c.Ref.OrganizationID, c.Ref.Name,
 		c.Ref.Version, c.OldKeyID)
 	err = rowsAffected(res, err, errSkipped)

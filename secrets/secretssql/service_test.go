@@ -49,7 +49,8 @@ func TestServiceOnSQL(t *testing.T) {
 		v, _ := st.Version(ctx, "org1", "db", 2)
 		sec, _ := st.Secret(ctx, "org1", "db")
 		sec.OrganizationID, v.OrganizationID, sec.LatestVersion, v.Version = "org2", "org2", 1, 1
-		planted := secrets.Event{ID: "sev_planted", Type: "planted", OrganizationID: "org2", Time: time.Now()}
+		planted := secrets.Event{ID: "sev_planted", Type: "planted",
+			OrganizationID: "org2", Time: time.Now()}
 		if err := st.PutVersion(ctx, sec, v, 0, planted); err != nil {
 			t.Fatal(err)
 		}

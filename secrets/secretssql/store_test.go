@@ -25,10 +25,12 @@ func newStore(t testing.TB, db *sql.DB) *secretssql.Store {
 
 func TestSQLiteStore(t *testing.T) {
 	t.Parallel()
-	secretstest.TestStore(t, func(t *testing.T) secrets.Store { return newStore(t, sqlkittest.SQLite(t)) })
+	secretstest.TestStore(t,
+		func(t *testing.T) secrets.Store { return newStore(t, sqlkittest.SQLite(t)) })
 }
 
 func TestPostgresStore(t *testing.T) {
 	t.Parallel()
-	secretstest.TestStore(t, func(t *testing.T) secrets.Store { return newStore(t, sqlkittest.Postgres(t)) })
+	secretstest.TestStore(t,
+		func(t *testing.T) secrets.Store { return newStore(t, sqlkittest.Postgres(t)) })
 }

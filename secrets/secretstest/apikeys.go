@@ -25,7 +25,8 @@ func apiKey(org, id string, owner secrets.Owner) secrets.APIKey {
 
 func create(t *testing.T, st secrets.Store, k secrets.APIKey) {
 	t.Helper()
-	if err := st.CreateAPIKey(context.Background(), k, event(k.OrganizationID, secrets.EventAPIKeyIssued)); err != nil {
+	if err := st.CreateAPIKey(context.Background(), k,
+		event(k.OrganizationID, secrets.EventAPIKeyIssued)); err != nil {
 		t.Fatalf("CreateAPIKey(%s): %v", k.ID, err)
 	}
 }
@@ -53,7 +54,8 @@ func testAPIKeys(t *testing.T, st secrets.Store) {
 	if err := st.TouchAPIKey(ctx, "key_1", base.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.TouchAPIKey(ctx, "key_1", base.Add(time.Minute)); err != nil { // earlier: kept later
+	if err := st.TouchAPIKey(ctx, "key_1",
+		base.Add(time.Minute)); err != nil { // earlier: kept later
 		t.Fatal(err)
 	}
 	got, _ = st.APIKey(ctx, "org1", "key_1")
@@ -92,9 +94,11 @@ func testAPIKeyIsolation(t *testing.T, st secrets.Store) {
 	create(t, st, apiKey("orgA", "key_a", alice))
 	_, err := st.APIKey(ctx, "orgB", "key_a")
 	wantErr(t, "orgB reading orgA's key", err, secrets.ErrNotFound)
-	wantErr(t, "orgB revoking orgA's key", st.RevokeAPIKey(ctx, "orgB", "key_a", base, event("orgB", "x")),
+	wantErr(t, "orgB revoking orgA's key",
+		st.RevokeAPIKey(ctx, "orgB", "key_a", base, event("orgB", "x")),
 		secrets.ErrNotFound)
-	err = st.RotateAPIKey(ctx, "orgB", "key_a", base, apiKey("orgB", "key_b", alice), event("orgB", "x"))
+	err = st.RotateAPIKey(ctx, "orgB", "key_a", base,
+		apiKey("orgB", "key_b", alice), event("orgB", "x"))
 	wantErr(t, "orgB rotating orgA's key", err, secrets.ErrNotFound)
 	n, err := st.RevokeOwnerAPIKeys(ctx, "orgB", alice, base, event("orgB", "x"))
 	if err != nil || n != 0 {
@@ -116,11 +120,13 @@ func testAPIKeyRotateRevoke(t *testing.T, st secrets.Store) {
 	create(t, st, old)
 	next := apiKey("org1", "key_2", alice)
 	next.RotatedFrom = "key_1"
-	if err := st.RotateAPIKey(ctx, "org1", "key_1", base.Add(time.Hour), next, event("org1", "x")); err != nil {
+	if err := st.RotateAPIKey(ctx, "org1", "key_1", base.Add(time.Hour), next,
+		event("org1", "x")); err != nil {
 		t.Fatal(err)
 	}
 	later := apiKey("org1", "key_3", alice)
-	if err := st.RotateAPIKey(ctx, "org1", "key_1", base.Add(48*time.Hour), later, event("org1", "x")); err != nil {
+	if err := st.RotateAPIKey(ctx, "org1", "key_1", base.Add(48*time.Hour), later,
+		event("org1", "x")); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := st.APIKey(ctx, "org1", "key_1")
@@ -135,14 +141,16 @@ func testAPIKeyRotateRevoke(t *testing.T, st secrets.Store) {
 	if err := st.RevokeAPIKey(ctx, "org1", "key_2", base, event("org1", "revoke")); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.RevokeAPIKey(ctx, "org1", "key_2", base.Add(time.Hour), event("org1", "revoke")); err != nil {
+	if err := st.RevokeAPIKey(ctx, "org1", "key_2", base.Add(time.Hour),
+		event("org1", "revoke")); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = st.APIKey(ctx, "org1", "key_2")
 	if !got.RevokedAt.Equal(base) {
 		t.Errorf("RevokedAt = %v, want the first revocation's %v", got.RevokedAt, base)
 	}
-	err := st.RotateAPIKey(ctx, "org1", "key_2", base, apiKey("org1", "key_4", alice), event("org1", "x"))
+	err := st.RotateAPIKey(ctx, "org1", "key_2", base,
+		apiKey("org1", "key_4", alice), event("org1", "x"))
 	wantErr(t, "rotating a revoked key", err, secrets.ErrKeyRevoked)
 
 	create(t, st, apiKey("org1", "key_5", robot))

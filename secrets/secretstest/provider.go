@@ -26,7 +26,8 @@ func (p *CountingProvider) Wrap(ctx context.Context, keyID string, dk, ad []byte
 }
 
 // Unwrap counts the call and passes it on.
-func (p *CountingProvider) Unwrap(ctx context.Context, keyID string, wrapped, ad []byte) ([]byte, error) {
+func (p *CountingProvider) Unwrap(ctx context.Context, keyID string, wrapped,
+	ad []byte) ([]byte, error) {
 	p.Unwraps.Add(1)
 	if p.Failing != nil {
 		return nil, p.Failing

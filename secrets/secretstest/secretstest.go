@@ -69,10 +69,12 @@ func event(org, typ string) secrets.Event {
 		OrganizationID: org, Time: base, Actor: secrets.Actor{Type: "user", ID: "u1"}}
 }
 
-func put(t *testing.T, st secrets.Store, org, name string, version, keep int) secrets.SealedVersion {
+func put(t *testing.T, st secrets.Store, org, name string, version,
+	keep int) secrets.SealedVersion {
 	t.Helper()
 	s, v := secret(org, name, version)
-	if err := st.PutVersion(context.Background(), s, v, keep, event(org, secrets.EventSecretWritten)); err != nil {
+	if err := st.PutVersion(context.Background(), s, v, keep,
+		event(org, secrets.EventSecretWritten)); err != nil {
 		t.Fatalf("PutVersion(%s, %s, %d): %v", org, name, version, err)
 	}
 	return v
@@ -147,7 +149,8 @@ func testMetadata(t *testing.T, st secrets.Store) {
 	ctx := context.Background()
 	s, v := secret("org1", "stripe", 1)
 	s.Metadata = secrets.Metadata{Owner: "payments", Description: "Stripe key",
-		Labels: map[string]string{"env": "prod", "team": "pay"}, ExpiresAt: base.Add(48 * time.Hour),
+		Labels: map[string]string{"env": "prod",
+			"team": "pay"}, ExpiresAt: base.Add(48 * time.Hour),
 		RotateBy: base.Add(24 * time.Hour), RotationPeriod: 24 * time.Hour}
 	if err := st.PutVersion(ctx, s, v, 0, event("org1", "x")); err != nil {
 		t.Fatal(err)
@@ -171,7 +174,8 @@ func testIsolation(t *testing.T, st secrets.Store) {
 	a := put(t, st, "orgA", "db", 1, 0)
 	b := put(t, st, "orgB", "db", 1, 0)
 	got, err := st.Version(ctx, "orgB", "db", 0)
-	if err != nil || !bytes.Equal(got.Ciphertext, b.Ciphertext) || bytes.Equal(got.Ciphertext, a.Ciphertext) {
+	if err != nil || !bytes.Equal(got.Ciphertext,
+		b.Ciphertext) || bytes.Equal(got.Ciphertext, a.Ciphertext) {
 		t.Errorf("orgB's db = %q, %v; want its own", got.Ciphertext, err)
 	}
 	put(t, st, "orgA", "only-a", 1, 0)
@@ -221,7 +225,8 @@ func testListSecrets(t *testing.T, st secrets.Store) {
 		{"first page", secrets.ListOptions{Limit: 2}, []string{"a", "b"}},
 		{"next page skips deleted", secrets.ListOptions{After: "b", Limit: 2}, []string{"c", "e"}},
 		{"last page", secrets.ListOptions{After: "e", Limit: 2}, nil},
-		{"with deleted", secrets.ListOptions{After: "b", Limit: 10, IncludeDeleted: true}, []string{"c", "d", "e"}},
+		{"with deleted", secrets.ListOptions{After: "b", Limit: 10, IncludeDeleted: true},
+			[]string{"c", "d", "e"}},
 	} {
 		if diff := cmp.Diff(tc.want, names(tc.opts), cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tc.name, diff)
@@ -238,8 +243,10 @@ func testDeleteRestore(t *testing.T, st secrets.Store) {
 	_, err := st.Version(ctx, "org1", "db", 0)
 	wantErr(t, "reading a deleted secret", err, secrets.ErrDeleted)
 	s, v := secret("org1", "db", 2)
-	wantErr(t, "writing a deleted secret", st.PutVersion(ctx, s, v, 0, event("org1", "x")), secrets.ErrDeleted)
-	wantErr(t, "deleting twice", st.SetDeleted(ctx, "org1", "db", base, event("org1", "x")), secrets.ErrNotFound)
+	wantErr(t, "writing a deleted secret",
+		st.PutVersion(ctx, s, v, 0, event("org1", "x")), secrets.ErrDeleted)
+	wantErr(t, "deleting twice",
+		st.SetDeleted(ctx, "org1", "db", base, event("org1", "x")), secrets.ErrNotFound)
 	rec, err := st.Secret(ctx, "org1", "db")
 	if err != nil || !rec.DeletedAt.Equal(base) {
 		t.Errorf("deleted record: DeletedAt = %v, %v; want %v", rec.DeletedAt, err, base)
@@ -247,7 +254,8 @@ func testDeleteRestore(t *testing.T, st secrets.Store) {
 	if err := st.SetDeleted(ctx, "org1", "db", time.Time{}, event("org1", "x")); err != nil {
 		t.Fatalf("restoring: %v", err)
 	}
-	wantErr(t, "restoring twice", st.SetDeleted(ctx, "org1", "db", time.Time{}, event("org1", "x")), secrets.ErrNotFound)
+	wantErr(t, "restoring twice",
+		st.SetDeleted(ctx, "org1", "db", time.Time{}, event("org1", "x")), secrets.ErrNotFound)
 	if _, err := st.Version(ctx, "org1", "db", 1); err != nil {
 		t.Errorf("reading a restored secret: %v", err)
 	}
@@ -259,7 +267,8 @@ func testDestroy(t *testing.T, st secrets.Store) {
 	put(t, st, "org1", "older", 1, 0)
 	put(t, st, "org2", "new", 1, 0)
 	put(t, st, "org1", "live", 1, 0)
-	for name, at := range map[string]time.Time{"old": base.Add(-time.Hour), "older": base.Add(-2 * time.Hour)} {
+	for name, at := range map[string]time.Time{"old": base.Add(-time.Hour),
+		"older": base.Add(-2 * time.Hour)} {
 		org := "org1"
 		if err := st.SetDeleted(ctx, org, name, at, event(org, "x")); err != nil {
 			t.Fatal(err)
@@ -269,7 +278,8 @@ func testDestroy(t *testing.T, st secrets.Store) {
 		t.Fatal(err)
 	}
 	refs, err := st.DeletedBefore(ctx, base.Add(-time.Minute), 10)
-	want := []secrets.VersionRef{{OrganizationID: "org1", Name: "older"}, {OrganizationID: "org1", Name: "old"}}
+	want := []secrets.VersionRef{{OrganizationID: "org1", Name: "older"},
+		{OrganizationID: "org1", Name: "old"}}
 	if diff := cmp.Diff(want, refs); err != nil || diff != "" {
 		t.Errorf("DeletedBefore (-want +got), err %v:\n%s", err, diff)
 	}
@@ -278,7 +288,8 @@ func testDestroy(t *testing.T, st secrets.Store) {
 	}
 	_, err = st.Secret(ctx, "org1", "old")
 	wantErr(t, "destroyed secret", err, secrets.ErrNotFound)
-	wantErr(t, "destroying twice", st.DestroySecret(ctx, "org1", "old", event("org1", "x")), secrets.ErrNotFound)
+	wantErr(t, "destroying twice",
+		st.DestroySecret(ctx, "org1", "old", event("org1", "x")), secrets.ErrNotFound)
 	put(t, st, "org1", "old", 1, 0) // the name is free again
 }
 
@@ -307,7 +318,8 @@ func testRewrap(t *testing.T, st secrets.Store) {
 		t.Errorf("empty Rewrap = %d, %v", n, err)
 	}
 	got, _ := st.Version(ctx, "o1", "b", 1)
-	if got.KeyID != "k2" || string(got.WrappedKey) != "new" || string(got.Ciphertext) != "ct-o1-b-1" {
+	if got.KeyID != "k2" || string(got.WrappedKey) != "new" ||
+		string(got.Ciphertext) != "ct-o1-b-1" {
 		t.Errorf("after Rewrap: %+v", got)
 	}
 
@@ -319,7 +331,8 @@ func testRewrap(t *testing.T, st secrets.Store) {
 			t.Fatal(err)
 		}
 		for _, v := range batch {
-			after = secrets.VersionRef{OrganizationID: v.OrganizationID, Name: v.Name, Version: v.Version}
+			after = secrets.VersionRef{OrganizationID: v.OrganizationID,
+				Name: v.Name, Version: v.Version}
 			walked = append(walked, after)
 		}
 		if len(batch) < 3 {
@@ -383,14 +396,16 @@ func testEvents(t *testing.T, st secrets.Store) {
 	}
 	put(t, st, "org1", "db", 1, 0)
 	read := event("org1", secrets.EventSecretRead)
-	read.Data = secrets.EventData{Secret: "db", Version: 1, Purpose: "deploy", Reason: "r", KeyID: "k",
+	read.Data = secrets.EventData{Secret: "db", Version: 1,
+		Purpose: "deploy", Reason: "r", KeyID: "k",
 		APIKeyID: "key_1", OwnerID: "u1", Count: 2}
 	if err := st.AppendEvent(ctx, read); err != nil {
 		t.Fatal(err)
 	}
 	s, v := secret("org1", "db", 5) // a conflict records nothing
 	_ = st.PutVersion(ctx, s, v, 0, event("org1", "conflict"))
-	if err := st.SetDeleted(ctx, "org1", "db", base, event("org1", secrets.EventSecretDeleted)); err != nil {
+	if err := st.SetDeleted(ctx, "org1", "db", base,
+		event("org1", secrets.EventSecretDeleted)); err != nil {
 		t.Fatal(err)
 	}
 	all, err := st.Events(ctx, "", 10)
@@ -401,7 +416,8 @@ func testEvents(t *testing.T, st secrets.Store) {
 	for _, e := range all {
 		types = append(types, e.Type)
 	}
-	want := []string{secrets.EventSecretWritten, secrets.EventSecretRead, secrets.EventSecretDeleted}
+	want := []string{secrets.EventSecretWritten, secrets.EventSecretRead,
+		secrets.EventSecretDeleted}
 	if diff := cmp.Diff(want, types); diff != "" {
 		t.Fatalf("event types (-want +got):\n%s", diff)
 	}
