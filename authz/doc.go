@@ -45,12 +45,46 @@
 // condition that decides the answer lacks a parameter, the answer is an
 // error wrapping [ErrMissingParameter] that names it, not a silent deny.
 //
+// # Listing
+//
+// [Service.ListObjects] (every object of a type on which a user holds a
+// relation) and [Service.ListUsers] (every user of a type, or userset,
+// holding a relation on an object) are complete: they find every
+// candidate by walking the model's edges through the tuples, check each
+// candidate, and return pages in ascending order with a cursor. They
+// never stop at a deadline or a count without saying so; a caller that
+// wants a bound sets Limit and continues with the cursor.
+//
+// # Conditions
+//
+// A condition is a CEL expression (cel.dev/cel-go) over declared
+// parameters of the types string, int, uint, double, bool, bytes,
+// duration, timestamp, ipaddress (with the in_cidr member function), any,
+// list<T> and map<T>. A tuple fixes some parameters in its context; the
+// request's context gives the rest, and the tuple's value wins for a
+// parameter both give. Evaluation cost is bounded.
+//
+// # Middleware, roles and the admin API
+//
+// [Service.Middleware] guards a route: it asks whether the request's user
+// holds a relation on the request's object and answers 401, 403 (or 404)
+// or 500 in the admin JSON envelope otherwise, reporting each denial to a
+// hook. [RolesModel] and [Service.AssignRole], [Service.Roles] and
+// friends make organization roles (owner, admin, member, with groups) a
+// few lines. [Service.Handler] is the JSON admin API for inspecting
+// tuples, running checks and explaining them with Expand.
+//
 // # Consistency
 //
 // The Service keeps no tuples of its own and caches only compiled model
 // versions, which never change. Every Check reads the Store, and Stores
 // are linearizable, so once Write returns, a Check on any instance that
 // shares the Store sees the change (read your writes).
+//
+// There is no cache of check results: a hot check costs a few store
+// lookups. A result cache that keeps this promise would need the change
+// log's cursor as part of its key (or invalidation from ReadChanges); it
+// is not built.
 //
 // # Organizations
 //

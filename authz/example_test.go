@@ -47,3 +47,15 @@ type document
 	// user:anne true <nil>
 	// user:bob false <nil>
 }
+
+func ExampleService_AssignRole() {
+	ctx := context.Background()
+	s, _ := authz.New(authz.Config{Store: authz.NewMemoryStore()})
+	if _, err := s.WriteModelDSL(ctx, "org_acme", authz.RolesModel); err != nil {
+		panic(err)
+	}
+	_ = s.AssignRole(ctx, "org_acme", "admin", "user:anne")
+	roles, _ := s.Roles(ctx, "org_acme", "user:anne")
+	fmt.Println(roles)
+	// Output: [admin member]
+}

@@ -60,3 +60,13 @@ func (s *Service) DeleteMatching(ctx context.Context, org string, f Filter) (int
 	}
 	return len(ts), nil
 }
+
+// Models lists the organization's model versions, newest first, a page at
+// a time.
+func (s *Service) Models(ctx context.Context, org, cursor string, limit int) ([]StoredModel, string, error) {
+	ms, next, err := s.store.Models(ctx, org, cursor, pageSize(limit))
+	if err != nil {
+		return nil, "", fmt.Errorf("authz: listing models: %w", err)
+	}
+	return ms, next, nil
+}

@@ -55,7 +55,23 @@ type Service struct {
 	log      *slog.Logger
 	clock    func() time.Time
 	maxDepth int
-	models   sync.Map // model ID -> *compiledModel
+
+	mu     sync.RWMutex
+	models map[modelKey]*compiledModel // versions never change
+}
+
+type modelKey struct{ org, id string }
+
+func (s *Service) cached(org, id string) *compiledModel {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.models[modelKey{org, id}]
+}
+
+func (s *Service) cache(org, id string, cm *compiledModel) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.models[modelKey{org, id}] = cm
 }
 
 // New returns a Service for cfg.
@@ -66,7 +82,8 @@ func New(cfg Config) (*Service, error) {
 	if cfg.MaxDepth < 0 {
 		return nil, errors.New("authz: Config.MaxDepth must not be negative")
 	}
-	s := &Service{store: cfg.Store, log: cfg.Logger, clock: cfg.Clock, maxDepth: cfg.MaxDepth}
+	s := &Service{store: cfg.Store, log: cfg.Logger, clock: cfg.Clock, maxDepth: cfg.MaxDepth,
+		models: map[modelKey]*compiledModel{}}
 	if s.log == nil {
 		s.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -93,7 +110,7 @@ func (s *Service) WriteModel(ctx context.Context, org string, m *Model) (string,
 	if err := s.store.WriteModel(ctx, org, StoredModel{ID: id, CreatedAt: s.clock().UTC(), Model: m}); err != nil {
 		return "", fmt.Errorf("authz: saving model: %w", err)
 	}
-	s.models.Store(org+"\x00"+id, cm)
+	s.cache(org, id, cm)
 	return id, nil
 }
 
@@ -121,8 +138,8 @@ func (s *Service) Model(ctx context.Context, org, id string) (StoredModel, error
 // ready for evaluation.
 func (s *Service) compiled(ctx context.Context, org, id string) (*compiledModel, error) {
 	if id != "" {
-		if cm, ok := s.models.Load(org + "\x00" + id); ok {
-			return cm.(*compiledModel), nil
+		if cm := s.cached(org, id); cm != nil {
+			return cm, nil
 		}
 	}
 	sm, err := s.store.Model(ctx, org, id)
@@ -132,13 +149,13 @@ func (s *Service) compiled(ctx context.Context, org, id string) (*compiledModel,
 	if err != nil {
 		return nil, fmt.Errorf("authz: loading model: %w", err)
 	}
-	if cm, ok := s.models.Load(org + "\x00" + sm.ID); ok {
-		return cm.(*compiledModel), nil
+	if cm := s.cached(org, sm.ID); cm != nil {
+		return cm, nil
 	}
 	cm, err := compile(sm.Model)
 	if err != nil {
 		return nil, fmt.Errorf("authz: stored model %s: %w", sm.ID, err)
 	}
-	s.models.Store(org+"\x00"+sm.ID, cm)
+	s.cache(org, sm.ID, cm)
 	return cm, nil
 }

@@ -85,3 +85,32 @@ func TestOrganizationsAreIsolated(t *testing.T) {
 		t.Errorf("another instance does not read the write: %v, %v", ok, err)
 	}
 }
+
+func TestDeleteMatchingAndChanges(t *testing.T) {
+	t.Parallel()
+	s, org := mustService(t, "drive.fga",
+		tup("document:a", "owner", "user:anne"),
+		tup("document:b", "owner", "user:anne"),
+		tup("document:b", "owner", "user:bob"),
+	)
+	ctx := context.Background()
+	if _, err := s.DeleteMatching(ctx, org, Filter{}); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("empty filter: %v, want ErrInvalidRequest", err)
+	}
+	n, err := s.DeleteMatching(ctx, org, Filter{User: "user:anne"})
+	if err != nil || n != 2 {
+		t.Fatalf("DeleteMatching = %d, %v; want 2", n, err)
+	}
+	left, _, err := s.Read(ctx, org, Filter{ObjectType: "document"}, "", 0)
+	if err != nil || len(left) != 1 || left[0].User != "user:bob" {
+		t.Errorf("left after deleting anne's tuples: %v, %v", left, err)
+	}
+	changes, cursor, err := s.ReadChanges(ctx, org, "", 0)
+	if err != nil || len(changes) != 5 || changes[3].Op != ChangeDelete || cursor == "" {
+		t.Errorf("changes = %+v, %q, %v", changes, cursor, err)
+	}
+	ms, _, err := s.Models(ctx, org, "", 0)
+	if err != nil || len(ms) != 1 {
+		t.Errorf("Models = %v, %v", ms, err)
+	}
+}

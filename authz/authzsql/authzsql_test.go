@@ -12,7 +12,7 @@ import (
 	"github.com/gatehouse/gatehouse/internal/sqlkit/sqlkittest"
 )
 
-func newStore(t *testing.T, db *sql.DB) *authzsql.Store {
+func newStore(t testing.TB, db *sql.DB) *authzsql.Store {
 	t.Helper()
 	if err := authzsql.Migrate(context.Background(), db); err != nil {
 		t.Fatal(err)
