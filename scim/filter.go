@@ -295,7 +295,7 @@ func compareValue(p AttrPath, op string, v any) (any, error) {
 		if !ok || err != nil {
 			return nil, bad("the attribute is a dateTime (RFC 3339)")
 		}
-		return t, nil
+		return t.UTC().Truncate(time.Microsecond), nil // as stores keep times
 	case TypeComplex:
 		return nil, bad("a complex attribute compares only with pr")
 	}

@@ -113,6 +113,13 @@ func BenchmarkHandler(b *testing.B) {
 					e.serve(b, "GET", path, "", 200)
 				}
 			})
+			b.Run("FilterEntraEmail", func(b *testing.B) {
+				path := "/Users?filter=" + url.QueryEscape(`emails[type eq "work"].value eq "user054321@example.com"`)
+				b.ReportAllocs()
+				for b.Loop() {
+					e.serve(b, "GET", path, "", 200)
+				}
+			})
 			b.Run("CreateUser", func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {

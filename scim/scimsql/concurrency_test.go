@@ -10,6 +10,7 @@ import (
 
 	"github.com/gatehouse/gatehouse/internal/sqlkit/sqlkittest"
 	"github.com/gatehouse/gatehouse/scim"
+	"github.com/gatehouse/gatehouse/scim/scimsql"
 )
 
 // TestConcurrentWrites races writers through the handler: of several
@@ -121,4 +122,17 @@ func containsIndex(plan string) bool {
 		}
 	}
 	return strings.Contains(plan, "USING")
+}
+
+// TestEntraEmailFilterNarrowed checks that Entra's emails[type eq
+// "work"].value eq "..." lookup reads only the matching user's row.
+func TestEntraEmailFilterNarrowed(t *testing.T) {
+	t.Parallel()
+	f, err := scim.ParseFilter(scim.KindUser, `emails[type eq "work"].value eq "a@x"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := scimsql.TranslateForTest(f); w == "" {
+		t.Fatal("the filter was not narrowed in SQL")
+	}
 }

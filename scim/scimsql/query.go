@@ -41,8 +41,45 @@ func (t *tx) translate(e scim.Expr) *where {
 		return &where{"(" + l.sql + " AND " + r.sql + ")", append(l.args, r.args...), l.exact && r.exact}
 	case *scim.Compare:
 		return t.translateCompare(x)
+	case *scim.ValueFilter:
+		return t.translateValueFilter(x)
 	}
-	return nil // not, and value filters, are evaluated in Go
+	return nil // not is evaluated in Go
+}
+
+// translateValueFilter narrows emails[... value eq "x" ...], which Entra
+// ID sends on every lookup, to the users with that address; Go checks the
+// rest of the bracket on those few.
+func (t *tx) translateValueFilter(v *scim.ValueFilter) *where {
+	if v.Path.Schema != "" || v.Path.Name != "emails" {
+		return nil
+	}
+	value, ok := eqValue(v.Filter)
+	if !ok {
+		return nil
+	}
+	return &where{`id IN (SELECT resource_id FROM scim_emails WHERE directory_id = ? AND value_fold = ?)`,
+		[]any{t.dir, fold(value)}, false}
+}
+
+// eqValue finds a value eq "x" among the and-joined terms of a value
+// filter.
+func eqValue(e scim.Expr) (any, bool) {
+	switch x := e.(type) {
+	case *scim.Logical:
+		if x.Op != "and" {
+			return nil, false
+		}
+		if v, ok := eqValue(x.Left); ok {
+			return v, true
+		}
+		return eqValue(x.Right)
+	case *scim.Compare:
+		if x.Op == "eq" && x.Path.Name == "value" {
+			return x.Value, true
+		}
+	}
+	return nil, false
 }
 
 func inexact(w *where) *where {
