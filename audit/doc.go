@@ -125,13 +125,15 @@
 // [Service.Export] writes an organization's log as JSON Lines, streamed
 // in pages so that memory does not grow with the log. The first line is
 // a header object: "format" ("gatehouse.audit.export/v1"),
-// "organization", "checkpoint" (the signed note), "start" (the index of
-// the first event, after retention), "left" (base64 hashes of the perfect
-// subtrees covering the events before start, left to right) and,
-// when asked for, "consistency" ({"size", "proof"}: a proof from an older
-// tree size the customer kept). Every further line is
+// "organization", "checkpoint" (the signed note), "start" and "end" (the
+// indexes of the first event exported and of the one after the last:
+// the whole log still held, or a range chosen with [ExportOptions]),
+// "left" and "right" (base64 hashes of the perfect subtrees covering the
+// events before start and from end to the checkpoint's size, left to
+// right) and, when asked for, "consistency" ({"size", "proof"}: a proof
+// from an older tree size the customer kept). Every further line is
 // {"index":N,"event":<canonical encoding>}, for the indexes from start up
-// to the checkpoint's size. [Verify] (and the command auditverify in
+// to end. [Verify] (and the command auditverify in
 // audit/cmd/auditverify) recomputes the root from the left hashes and the
 // events, checks it against the signed checkpoint and against a
 // checkpoint kept by the customer, and reports modified, deleted,

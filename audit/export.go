@@ -26,7 +26,9 @@ type ExportHeader struct {
 	Organization string       `json:"organization"`
 	Checkpoint   string       `json:"checkpoint"`
 	Start        uint64       `json:"start"`
+	End          uint64       `json:"end"`
 	Left         [][]byte     `json:"left"`
+	Right        [][]byte     `json:"right"`
 	Consistency  *Consistency `json:"consistency,omitempty"`
 }
 
@@ -39,19 +41,25 @@ type Consistency struct {
 
 // ExportOptions adjust [Service.Export].
 type ExportOptions struct {
+	// From and To, when set, limit the export to the events with
+	// From <= index < To (To 0 means all). The export stays verifiable:
+	// the header carries the hashes of the subtrees around the range.
+	From, To uint64
 	// ConsistencyFrom, when not zero, adds a consistency proof from this
 	// tree size (of a checkpoint the customer kept) to the export's.
 	ConsistencyFrom uint64
 }
 
 // Export writes org's log, from the oldest event still held up to a
-// checkpoint signed now, as JSON Lines that [Verify] checks. It reads the
-// Store in pages, so memory does not grow with the log.
+// checkpoint signed now (or the range opts selects), as JSON Lines that
+// [Verify] checks. It reads the Store in pages, so memory does not grow
+// with the log.
 func (s *Service) Export(ctx context.Context, w io.Writer, org string, opts ExportOptions) error {
-	hdr, size, err := s.exportHeader(ctx, org, opts)
+	hdr, err := s.exportHeader(ctx, org, opts)
 	if err != nil {
 		return err
 	}
+	size := hdr.End
 	bw := bufio.NewWriterSize(w, 64<<10)
 	line, _ := json.Marshal(hdr)
 	bw.Write(append(line, '\n'))
@@ -86,37 +94,53 @@ func appendExportLine(b []byte, index uint64, data []byte) []byte {
 	return append(b, "}\n"...)
 }
 
-func (s *Service) exportHeader(ctx context.Context, org string, opts ExportOptions) (*ExportHeader, uint64, error) {
+func (s *Service) exportHeader(ctx context.Context, org string, opts ExportOptions) (*ExportHeader, error) {
 	if err := checkOrg(org); err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	msg, err := s.Checkpoint(ctx, org)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	cp, err := s.ParseCheckpoint(org, msg)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	head, err := s.cfg.Store.Head(ctx, org)
 	if err != nil {
-		return nil, 0, fmt.Errorf("audit: reading head of %s: %w", org, err)
+		return nil, fmt.Errorf("audit: reading head of %s: %w", org, err)
 	}
-	start := min(head.Start, cp.Size)
-	left, err := s.cfg.Store.Nodes(ctx, org, nodeIDs(compact.RangeNodes(0, start, nil)))
-	if err != nil {
-		return nil, 0, fmt.Errorf("audit: reading the pruned subtrees of %s: %w", org, err)
+	end := cp.Size
+	if opts.To > 0 {
+		end = min(opts.To, cp.Size)
 	}
+	start := min(max(head.Start, opts.From), end)
 	hdr := &ExportHeader{Format: ExportFormat, Organization: org, Checkpoint: string(msg),
-		Start: start, Left: left}
+		Start: start, End: end}
+	if hdr.Left, err = s.rangeHashes(ctx, org, 0, start); err != nil {
+		return nil, err
+	}
+	if hdr.Right, err = s.rangeHashes(ctx, org, end, cp.Size); err != nil {
+		return nil, err
+	}
 	if opts.ConsistencyFrom > 0 && opts.ConsistencyFrom <= cp.Size {
 		p, err := s.ConsistencyProof(ctx, org, opts.ConsistencyFrom, cp.Size)
 		if err != nil {
-			return nil, 0, err
+			return nil, err
 		}
 		hdr.Consistency = &Consistency{Size: opts.ConsistencyFrom, Proof: p}
 	}
-	return hdr, cp.Size, nil
+	return hdr, nil
+}
+
+// rangeHashes returns the hashes of the perfect subtrees that cover the
+// leaves [begin, end), left to right.
+func (s *Service) rangeHashes(ctx context.Context, org string, begin, end uint64) ([][]byte, error) {
+	hs, err := s.cfg.Store.Nodes(ctx, org, nodeIDs(compact.RangeNodes(begin, end, nil)))
+	if err != nil {
+		return nil, fmt.Errorf("audit: reading the subtrees [%d, %d) of %s: %w", begin, end, org, err)
+	}
+	return hs, nil
 }
 
 // csvHeader names the columns of [Service.ExportCSV].

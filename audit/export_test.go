@@ -319,3 +319,47 @@ func must[T any](v T, err error) T {
 	}
 	return v
 }
+
+func TestVerifyRangeExport(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, _ := newService(t, audit.Config{})
+	recordN(t, s, "org_1", 0, 10, nil)
+	kept10, _ := s.Checkpoint(ctx, "org_1")
+	recordN(t, s, "org_1", 10, 16, nil)
+	kept16, _ := s.Checkpoint(ctx, "org_1")
+	recordN(t, s, "org_1", 16, 20, nil)
+	rng := export(t, s, "org_1", audit.ExportOptions{From: 5, To: 12})
+	v := verifier(t, s)
+	for _, tc := range []struct {
+		name   string
+		export []byte
+		kept   []byte
+		want   []audit.ProblemKind
+	}{
+		{"honest range", rng, nil, nil},
+		{"kept checkpoint inside the range", rng, kept10, nil},
+		{"kept checkpoint after the range", rng, kept16, []audit.ProblemKind{audit.Unverifiable}},
+		{"kept checkpoint with a proof", export(t, s, "org_1",
+			audit.ExportOptions{From: 5, To: 12, ConsistencyFrom: 16}), kept16, nil},
+		{"modified in range", bytes.Replace(rng, []byte(`"doc_7"`), []byte(`"doc_8"`), 1), nil,
+			[]audit.ProblemKind{audit.Modified}},
+		{"last event of the range cut", editLines(rng, func(l []string) []string { return l[:len(l)-1] }),
+			nil, []audit.ProblemKind{audit.Missing}},
+		{"right hashes altered", bytes.Replace(rng, []byte(`"right":["`), []byte(`"right":["AAAA`), 1),
+			nil, []audit.ProblemKind{audit.Modified}},
+		{"end beyond the log", bytes.Replace(rng, []byte(`"end":12`), []byte(`"end":99`), 1), nil,
+			[]audit.ProblemKind{audit.Malformed}},
+	} {
+		rep, err := audit.Verify(bytes.NewReader(tc.export), v, tc.kept)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(kinds(rep)) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: problems %v, want %v", tc.name, rep.Problems, tc.want)
+		}
+	}
+	if rep, _ := audit.Verify(bytes.NewReader(rng), v, nil); rep.Events != 7 || rep.Start != 5 {
+		t.Errorf("range export holds %d events from %d, want 7 from 5", rep.Events, rep.Start)
+	}
+}

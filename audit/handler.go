@@ -17,9 +17,9 @@ import (
 //
 //	GET /events       list, newest first: since, until (RFC 3339), action
 //	                  (repeatable), actor, target, limit, cursor
-//	GET /export       format=jsonl (verifiable; consistency_from=N adds a
-//	                  proof from a kept checkpoint) or format=csv (the
-//	                  list filters apply)
+//	GET /export       format=jsonl (verifiable; from and to select an index
+//	                  range, consistency_from=N adds a proof from a kept
+//	                  checkpoint) or format=csv (the list filters apply)
 //	GET /checkpoint   the latest signed checkpoint and the verifier key
 //	GET /proof        inclusion (index, size) or consistency (from, size)
 //
@@ -178,17 +178,33 @@ func uintParam(v url.Values, name string) (uint64, error) {
 	return n, nil
 }
 
+// exportOptions reads from, to and consistency_from, each optional.
+func exportOptions(v url.Values) (ExportOptions, error) {
+	var opts ExportOptions
+	for name, dst := range map[string]*uint64{"from": &opts.From, "to": &opts.To,
+		"consistency_from": &opts.ConsistencyFrom} {
+		if v.Get(name) == "" {
+			continue
+		}
+		n, err := uintParam(v, name)
+		if err != nil {
+			return opts, err
+		}
+		*dst = n
+	}
+	if opts.To > 0 && opts.To <= opts.From {
+		return opts, badParam("to", "must be above from.")
+	}
+	return opts, nil
+}
+
 func (s *Service) serveExport(w http.ResponseWriter, r *http.Request, org string) error {
 	v := r.URL.Query()
 	switch v.Get("format") {
 	case "", "jsonl":
-		var opts ExportOptions
-		if v.Get("consistency_from") != "" {
-			n, err := uintParam(v, "consistency_from")
-			if err != nil {
-				return err
-			}
-			opts.ConsistencyFrom = n
+		opts, err := exportOptions(v)
+		if err != nil {
+			return err
 		}
 		w.Header().Set("Content-Type", "application/jsonl")
 		w.Header().Set("Content-Disposition", `attachment; filename="audit-log.jsonl"`)

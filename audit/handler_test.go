@@ -115,6 +115,8 @@ func TestHandlerRefusesBadRequests(t *testing.T) {
 		{"bad cursor", "org_1", "/events?cursor=!!!", 400, "invalid_cursor"},
 		{"bad export format", "org_1", "/export?format=xml", 400, "invalid_parameter"},
 		{"bad consistency", "org_1", "/export?consistency_from=-1", 400, "invalid_parameter"},
+		{"empty range", "org_1", "/export?from=5&to=5", 400, "invalid_parameter"},
+		{"bad from", "org_1", "/export?from=x", 400, "invalid_parameter"},
 		{"proof beyond the log", "org_1", "/proof?index=0&size=99", 400, "invalid_parameter"},
 		{"proof index beyond size", "org_1", "/proof?index=5&size=5", 400, "invalid_parameter"},
 		{"proof without size", "org_1", "/proof?index=1", 400, "invalid_parameter"},
@@ -181,6 +183,12 @@ func TestHandlerExportsAndProves(t *testing.T) {
 	rep, err := audit.Verify(bytes.NewReader(exp), verifier(t, s), nil)
 	if err != nil || !rep.OK() || rep.Events != 12 {
 		t.Errorf("export does not verify: %v %v", err, rep.Problems)
+	}
+
+	_, part := get(t, srv, "org_1", "/export?from=3&to=6")
+	rep, err = audit.Verify(bytes.NewReader(part), verifier(t, s), nil)
+	if err != nil || !rep.OK() || rep.Events != 3 {
+		t.Errorf("range export: %v %v, %d events", err, rep.Problems, rep.Events)
 	}
 
 	_, body := get(t, srv, "org_1", "/export?format=csv&actor=user_2")

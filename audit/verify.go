@@ -103,11 +103,13 @@ type verifier struct {
 	in       *bufio.Reader
 	line     int
 	rng      *compact.Range
-	orgField []byte // `,"org":"<org>",` as the canonical encoding has it
-	keptAt   uint64 // the tree size at which to compare with Kept, or 0
-	next     uint64 // the index the next line should hold
-	outOf    bool   // some line was out of order
-	lined    int    // problems reported line by line
+	right    *compact.Range // the subtrees after the exported range
+	end      uint64         // the index after the last exported event
+	orgField []byte         // `,"org":"<org>",` as the canonical encoding has it
+	keptAt   uint64         // the tree size at which to compare with Kept, or 0
+	next     uint64         // the index the next line should hold
+	outOf    bool           // some line was out of order
+	lined    int            // problems reported line by line
 }
 
 func (vr *verifier) problem(kind ProblemKind, line int, format string, args ...any) {
@@ -162,14 +164,33 @@ func (vr *verifier) header(v note.Verifier) (*ExportHeader, error) {
 		vr.problem(BadCheckpoint, 1, "the checkpoint is of log %q, not of organization %q", cp.Origin, hdr.Organization)
 		return nil, nil
 	}
-	if vr.rng, err = factory.NewRange(0, hdr.Start, hdr.Left); err != nil || hdr.Start > cp.Size {
-		vr.problem(Malformed, 1, "the hashes of the events before %d do not fit: %v", hdr.Start, err)
+	if !vr.ranges(&hdr, cp) {
 		return nil, nil
 	}
 	org, _ := json.Marshal(hdr.Organization)
 	vr.orgField = append(append([]byte(`,"org":`), org...), ',')
 	vr.next = hdr.Start
 	return &hdr, nil
+}
+
+// ranges builds the compact ranges around the exported events from the
+// header's hashes.
+func (vr *verifier) ranges(hdr *ExportHeader, cp Checkpoint) bool {
+	if hdr.Start > hdr.End || hdr.End > cp.Size {
+		vr.problem(Malformed, 1, "the range [%d, %d) does not fit a log of %d", hdr.Start, hdr.End, cp.Size)
+		return false
+	}
+	var err error
+	if vr.rng, err = factory.NewRange(0, hdr.Start, hdr.Left); err != nil {
+		vr.problem(Malformed, 1, "the hashes of the events before %d do not fit: %v", hdr.Start, err)
+		return false
+	}
+	if vr.right, err = factory.NewRange(hdr.End, cp.Size, hdr.Right); err != nil {
+		vr.problem(Malformed, 1, "the hashes of the events from %d do not fit: %v", hdr.End, err)
+		return false
+	}
+	vr.end = hdr.End
+	return true
 }
 
 func originOf(origin, org string) bool {
@@ -196,7 +217,9 @@ func (vr *verifier) keep(msg []byte, v note.Verifier, hdr *ExportHeader) {
 			"%d were removed from its end", kc.Size, cp.Size, kc.Size-cp.Size)
 	case kc.Size == cp.Size && !sameRoot(kc.Root, cp.Root):
 		vr.problem(Forked, 0, "the kept checkpoint and the export's sign different trees of %d events", kc.Size)
-	case kc.Size >= hdr.Start && kc.Size > 0:
+	case kc.Size == cp.Size:
+		// The same tree: nothing more to compare.
+	case kc.Size >= hdr.Start && kc.Size <= hdr.End && kc.Size > 0:
 		vr.keptAt = kc.Size
 		if kc.Size == hdr.Start {
 			vr.compareKept()
@@ -206,8 +229,8 @@ func (vr *verifier) keep(msg []byte, v note.Verifier, hdr *ExportHeader) {
 			vr.problem(Forked, 0, "the log does not extend the kept checkpoint of %d events: %v", kc.Size, err)
 		}
 	case kc.Size > 0:
-		vr.problem(Unverifiable, 0, "the kept checkpoint covers %d events, which retention removed "+
-			"from the export (it starts at %d); export again with consistency_from=%d", kc.Size, hdr.Start, kc.Size)
+		vr.problem(Unverifiable, 0, "the kept checkpoint covers %d events, outside the exported "+
+			"range [%d, %d); export again with consistency_from=%d", kc.Size, hdr.Start, hdr.End, kc.Size)
 	}
 }
 
@@ -262,17 +285,22 @@ func (vr *verifier) place(index uint64) {
 func (vr *verifier) finish() {
 	cp, got := vr.rep.Checkpoint, vr.rng.End()
 	if vr.keptAt != 0 {
-		vr.problem(Truncated, 0, "the export ends at %d events, before the kept checkpoint's %d", got, vr.keptAt)
+		vr.problem(Truncated, 0, "the export ends at %d events, before the kept checkpoint's %d",
+			got, vr.keptAt)
 	}
 	switch {
-	case got < cp.Size:
-		vr.problem(Missing, 0, "the export holds %d events fewer than its checkpoint's %d", cp.Size-got, cp.Size)
+	case got < vr.end:
+		vr.problem(Missing, 0, "the export holds %d events fewer than its header's %d",
+			vr.end-got, vr.end-vr.rep.Start)
 		return
-	case got > cp.Size:
-		vr.problem(Inserted, 0, "the export holds %d events more than its checkpoint's %d", got-cp.Size, cp.Size)
+	case got > vr.end:
+		vr.problem(Inserted, 0, "the export holds %d events more than its header's %d",
+			got-vr.end, vr.end-vr.rep.Start)
 		return
 	}
-	root, err := vr.rng.GetRootHash(nil)
+	err := vr.rng.AppendRange(vr.right, nil)
+	root, rerr := vr.rng.GetRootHash(nil)
+	err = errors.Join(err, rerr)
 	if cp.Size == 0 {
 		root, err = hasher.EmptyRoot(), nil
 	}
