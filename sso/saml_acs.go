@@ -91,6 +91,11 @@ func (s *Service) verifySAML(conn *Connection, encoded string, now time.Time) (*
 	if err != nil {
 		return nil, nil, fail(ReasonMalformed, "%v", err)
 	}
+	if sh.encrypted > 0 {
+		if err := s.inspectEncrypted(raw, sh); err != nil {
+			return nil, nil, fail(ReasonMalformed, "%v", err)
+		}
+	}
 	if alg := sh.weakAlgorithm(); alg != "" && !conn.SAML.InsecureAllowSHA1 {
 		return nil, nil, fail(ReasonWeakAlgorithm, "signed with %s; allow SHA-1 on the connection "+
 			"or configure the IdP for SHA-256", alg)

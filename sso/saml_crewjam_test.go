@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/xml"
 	"html"
 	"io"
@@ -74,16 +75,34 @@ var formField = regexp.MustCompile(`name="(SAMLResponse|RelayState)" value="([^"
 // us, and the login goes through the Redirect binding and the ACS.
 func TestCrewjamIdP(t *testing.T) {
 	t.Parallel()
+	t.Run("plain", func(t *testing.T) { t.Parallel(); testCrewjamIdP(t, false) })
+	// With an RSA SP key, the SP metadata asks for encrypted assertions and
+	// crewjam's IdP encrypts them.
+	t.Run("encrypted assertion", func(t *testing.T) { t.Parallel(); testCrewjamIdP(t, true) })
+}
+
+func testCrewjamIdP(t *testing.T, encrypt bool) {
 	idp, srv := newCrewjamIdP(t)
 	var got *sso.Profile
 	var gotPath string
-	svc, err := sso.New(sso.Config{
+	cfg := sso.Config{
 		Store: sso.NewMemoryStore(), BaseURL: "https://sp.example/sso", HTTPClient: srv.Client(),
 		OnSuccess: func(w http.ResponseWriter, _ *http.Request, p *sso.Profile, rp string) {
 			got, gotPath = p, rp
 			w.WriteHeader(http.StatusNoContent)
 		},
-	})
+	}
+	if encrypt {
+		key, err := rsa.GenerateKey(rand.Reader, 2048)
+		must(t, err)
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "sp"},
+			NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour)}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+		must(t, err)
+		cfg.SAMLSigner = key
+		cfg.SAMLCertificate, _ = x509.ParseCertificate(der)
+	}
+	svc, err := sso.New(cfg)
 	must(t, err)
 	conn, err := svc.CreateConnection(context.Background(), &sso.Connection{
 		OrganizationID: "org_c", Protocol: sso.ProtocolSAML, Enabled: true,
@@ -111,6 +130,10 @@ func TestCrewjamIdP(t *testing.T) {
 	if fields["SAMLResponse"] == "" {
 		t.Fatalf("the IdP answered %d without a SAMLResponse: %.300s", resp.StatusCode, body)
 	}
+	raw, _ := base64.StdEncoding.DecodeString(fields["SAMLResponse"])
+	if got := strings.Contains(string(raw), "EncryptedAssertion"); got != encrypt {
+		t.Fatalf("the IdP encrypted the assertion: %v, want %v", got, encrypt)
+	}
 
 	// Post the IdP's answer to our ACS.
 	form := url.Values{"SAMLResponse": {fields["SAMLResponse"]}, "RelayState": {fields["RelayState"]}}
@@ -119,7 +142,8 @@ func TestCrewjamIdP(t *testing.T) {
 	rec = httptest.NewRecorder()
 	svc.Handler().ServeHTTP(rec, req)
 	if rec.Code != http.StatusNoContent || got == nil {
-		t.Fatalf("ACS answered %d %q", rec.Code, rec.Body.String())
+		atts, _ := svc.Store().Attempts(context.Background(), "org_c", conn.ID, 1)
+		t.Fatalf("ACS answered %d; attempt log: %+v", rec.Code, atts[0])
 	}
 	want := &sso.Profile{
 		Subject: "bob@example.org", Email: "bob@example.org", FirstName: "Bob", LastName: "Builder",

@@ -93,7 +93,7 @@ func (sh *responseShape) start(t xml.StartElement, stack []xml.Name) error {
 		sh.misplaced = sh.misplaced || depth != 1
 	case n.Space == nsDSig && n.Local == "Signature":
 		sh.signature(stack)
-	case n.Space == nsDSig && (n.Local == "SignatureMethod" || n.Local == "DigestMethod"):
+	case n.Space == nsDSig && isSignatureAlgorithm(n.Local, stack[depth-1]):
 		for _, a := range t.Attr {
 			if a.Name.Local == "Algorithm" {
 				sh.algorithms = append(sh.algorithms, a.Value)
@@ -103,6 +103,14 @@ func (sh *responseShape) start(t xml.StartElement, stack []xml.Name) error {
 		sh.noKeyInfoYet = false
 	}
 	return nil
+}
+
+// isSignatureAlgorithm reports whether an element of the given name under
+// parent names an algorithm of a signature: SignedInfo's SignatureMethod
+// or a Reference's DigestMethod, not the digest of an encrypted key.
+func isSignatureAlgorithm(local string, parent xml.Name) bool {
+	return parent.Space == nsDSig && (local == "SignatureMethod" && parent.Local == "SignedInfo" ||
+		local == "DigestMethod" && parent.Local == "Reference")
 }
 
 func (sh *responseShape) signature(stack []xml.Name) {

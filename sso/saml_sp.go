@@ -64,6 +64,9 @@ func (s *Service) serviceProvider(conn *Connection, certs []string, now time.Tim
 			return nil, err
 		}
 	}
+	if cert := s.decryptionCert(); cert != nil {
+		sp.SPKeyStore = dsig.TLSCertKeyStore(*cert)
+	}
 	return sp, nil
 }
 
@@ -148,12 +151,15 @@ func (s *Service) SPMetadata(conn *Connection) ([]byte, error) {
 			Binding: bindingPOST, Location: s.ACSURL(conn), Index: 1,
 		}},
 	}
-	if s.cfg.SAMLCertificate != nil {
-		sp.KeyDescriptors = []types.KeyDescriptor{{Use: "signing", KeyInfo: dsigtypes.KeyInfo{
-			X509Data: dsigtypes.X509Data{X509Certificates: []dsigtypes.X509Certificate{{
-				Data: base64.StdEncoding.EncodeToString(s.cfg.SAMLCertificate.Raw),
-			}}},
-		}}}
+	if c := s.cfg.SAMLCertificate; c != nil {
+		sp.KeyDescriptors = []types.KeyDescriptor{keyDescriptor("signing", c.Raw)}
+		if s.decryptionCert() != nil {
+			kd := keyDescriptor("encryption", c.Raw)
+			kd.EncryptionMethods = []types.EncryptionMethod{{Algorithm: types.MethodAES256GCM},
+				{Algorithm: types.MethodAES128GCM}, {Algorithm: types.MethodAES256CBC},
+				{Algorithm: types.MethodAES128CBC}}
+			sp.KeyDescriptors = append(sp.KeyDescriptors, kd)
+		}
 	}
 	md := &types.EntityDescriptor{
 		ValidUntil: s.now().UTC().Add(7 * 24 * time.Hour), EntityID: s.SPEntityID(conn),
@@ -165,4 +171,12 @@ func (s *Service) SPMetadata(conn *Connection) ([]byte, error) {
 		return nil, fmt.Errorf("sso: writing SP metadata: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+func keyDescriptor(use string, der []byte) types.KeyDescriptor {
+	return types.KeyDescriptor{Use: use, KeyInfo: dsigtypes.KeyInfo{
+		X509Data: dsigtypes.X509Data{X509Certificates: []dsigtypes.X509Certificate{{
+			Data: base64.StdEncoding.EncodeToString(der),
+		}}},
+	}}
 }
