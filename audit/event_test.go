@@ -197,6 +197,9 @@ func TestRequestContext(t *testing.T) {
 		{"malformed hop stops the walk", "10.1.2.3:80", []string{"198.51.100.1, garbage"}, proxies, "10.1.2.3"},
 		{"only proxies", "10.1.2.3:80", []string{"10.4.4.4"}, proxies, "10.4.4.4"},
 		{"IPv6 peer", "[2001:db8::1]:443", nil, nil, "2001:db8::1"},
+		{"hop with a port", "10.1.2.3:80", []string{"198.51.100.1:5555"}, proxies, "198.51.100.1"},
+		{"bracketed IPv6 hop", "10.1.2.3:80", []string{"[2001:db8::9]"}, proxies, "2001:db8::9"},
+		{"IPv4-mapped hop", "10.1.2.3:80", []string{"::ffff:198.51.100.2"}, proxies, "198.51.100.2"},
 	}
 	for _, tc := range tests {
 		r := httptest.NewRequest("GET", "/", nil)

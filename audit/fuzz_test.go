@@ -3,6 +3,8 @@ package audit_test
 import (
 	"bytes"
 	"context"
+	"net/http/httptest"
+	"net/netip"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/audit"
@@ -78,6 +80,29 @@ func FuzzUnmarshalCanonical(f *testing.F) {
 		twice, _ := audit.MarshalCanonical(&again)
 		if !bytes.Equal(once, twice) {
 			t.Errorf("encoding is not stable:\n%s\n%s", once, twice)
+		}
+	})
+}
+
+func FuzzRequestContext(f *testing.F) {
+	f.Add("10.0.0.1:80", "198.51.100.1, 10.0.0.2")
+	f.Add("203.0.113.5:1", "1.2.3.4")
+	f.Add("[::1]:9", "[2001:db8::1]:80, garbage, ")
+	rc := audit.RequestContext{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+	f.Fuzz(func(t *testing.T, remote, xff string) {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = remote
+		r.Header.Set("X-Forwarded-For", xff)
+		c := rc.FromRequest(r)
+		if c.IP == "" {
+			return
+		}
+		a, err := netip.ParseAddr(c.IP)
+		if err != nil {
+			t.Fatalf("IP %q does not parse", c.IP)
+		}
+		if peer, err := netip.ParseAddrPort(remote); err == nil && !rc.TrustedProxies[0].Contains(peer.Addr().Unmap()) && a != peer.Addr().Unmap() {
+			t.Errorf("untrusted peer %s, but IP %s from the header", remote, a)
 		}
 	})
 }

@@ -47,16 +47,31 @@ func (rc RequestContext) clientIP(r *http.Request) netip.Addr {
 	hops := forwardedFor(r.Header.Values("X-Forwarded-For"))
 	client := peer
 	for i := len(hops) - 1; i >= 0; i-- {
-		a, err := netip.ParseAddr(hops[i])
-		if err != nil {
+		a, ok := parseHop(hops[i])
+		if !ok {
 			break // a malformed hop: stop at the last address we could trust
 		}
-		client = a.Unmap()
+		client = a
 		if !rc.trusted(client) {
 			break
 		}
 	}
 	return client
+}
+
+// parseHop reads one X-Forwarded-For entry: an address, possibly with a
+// port, IPv6 possibly in brackets.
+func parseHop(h string) (netip.Addr, bool) {
+	if a, err := netip.ParseAddr(h); err == nil {
+		return a.Unmap(), true
+	}
+	if ap, err := netip.ParseAddrPort(h); err == nil {
+		return ap.Addr().Unmap(), true
+	}
+	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(h, "["), "]")); err == nil {
+		return a.Unmap(), true
+	}
+	return netip.Addr{}, false
 }
 
 func (rc RequestContext) trusted(a netip.Addr) bool {
