@@ -114,7 +114,7 @@ func (rt *resourceType) parseFilter(raw string) (*Filter, error) {
 	}
 	var ast fp.Expression
 	var err error
-	if fast, ok := fastCompare(src); ok {
+	if fast, ok := fastFilter(src); ok {
 		ast = fast
 	} else {
 		ast, err = parseWithoutPanic(src)

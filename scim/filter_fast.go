@@ -86,3 +86,38 @@ func fastPath(s string) (fp.Path, bool) {
 	}
 	return p, true
 }
+
+// fastValuePath parses name[attr op "v"] and name[attr op "v" and attr
+// op "w"], the form Entra ID's lookups take once rewritten, as
+// filter-parser would (FuzzFastCompare checks that).
+func fastValuePath(src string) (fp.Expression, bool) {
+	open := strings.IndexByte(src, '[')
+	if open < 0 || !strings.HasSuffix(src, "]") || !isAttrName(src[:open]) {
+		return nil, false
+	}
+	parts := strings.Split(src[open+1:len(src)-1], " and ")
+	if len(parts) > 2 {
+		return nil, false
+	}
+	var exprs []fp.Expression
+	for _, p := range parts {
+		c, ok := fastCompare(p)
+		if !ok || c.AttributePath.SubAttribute != nil {
+			return nil, false
+		}
+		exprs = append(exprs, c)
+	}
+	vp := &fp.ValuePath{AttributePath: fp.AttributePath{AttributeName: src[:open]}, ValueFilter: exprs[0]}
+	if len(exprs) == 2 {
+		vp.ValueFilter = &fp.LogicalExpression{Left: exprs[0], Right: exprs[1], Operator: fp.AND}
+	}
+	return vp, true
+}
+
+// fastFilter tries the fast paths in turn.
+func fastFilter(src string) (fp.Expression, bool) {
+	if c, ok := fastCompare(src); ok {
+		return c, true
+	}
+	return fastValuePath(src)
+}
