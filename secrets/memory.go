@@ -232,8 +232,9 @@ func (m *MemoryStore) DeletedBefore(_ context.Context, t time.Time,
 	}
 	slices.SortFunc(found,
 		func(a, b *memSecret) int { return a.rec.DeletedAt.Compare(b.rec.DeletedAt) })
-	out := make([]VersionRef, 0, min(len(found), limit))
-	for _, cur := range found[:min(len(found), max(limit, 1))] {
+	found = found[:min(len(found), max(limit, 1))]
+	out := make([]VersionRef, 0, len(found))
+	for _, cur := range found {
 		out = append(out, VersionRef{OrganizationID: cur.rec.OrganizationID, Name: cur.rec.Name})
 	}
 	return out, nil

@@ -265,6 +265,9 @@ func (s *Store) Rewrap(ctx context.Context, changes []secrets.RewrapChange) (int
 			return err
 		}
 		defer update.Close()
+		if err := s.lockOutbox(ctx, tx, "pg_advisory_xact_lock_shared"); err != nil {
+			return err
+		}
 		record, err := tx.PrepareContext(ctx, s.q.insertEvent)
 		if err != nil {
 			return err

@@ -64,8 +64,20 @@ type execer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// outboxLock is the PostgreSQL advisory lock that orders the outbox.
+// There, an event's seq is drawn when it is inserted but becomes visible
+// when its transaction commits, so a reader could see seq 11 before seq
+// 10 commits and then skip it for good. Writers therefore hold this lock
+// shared until they commit, and readers take it exclusively, which waits
+// for every transaction that already drew a seq. SQLite needs none:
+// its writers are serialized, so seq order is commit order.
+const outboxLock = 0x73656372657473 // "secrets"
+
 func (s *Store) appendEvent(ctx context.Context, x execer, ev secrets.Event) error {
 	args, err := s.eventArgs(ev)
+	if err == nil {
+		err = s.lockOutbox(ctx, x, "pg_advisory_xact_lock_shared")
+	}
 	if err == nil {
 		_, err = x.ExecContext(ctx, s.q.insertEvent, args...)
 	}
@@ -73,6 +85,15 @@ func (s *Store) appendEvent(ctx context.Context, x execer, ev secrets.Event) err
 		return fmt.Errorf("recording event: %w", err)
 	}
 	return nil
+}
+
+// lockOutbox takes the outbox lock in the transaction x, on PostgreSQL.
+func (s *Store) lockOutbox(ctx context.Context, x execer, fn string) error {
+	if s.db.Dialect != sqlkit.Postgres {
+		return nil
+	}
+	_, err := x.ExecContext(ctx, "SELECT "+fn+"($1)", int64(outboxLock))
+	return err
 }
 
 // eventArgs are the arguments of the insertEvent statement.
@@ -87,10 +108,15 @@ func (s *Store) eventArgs(ev secrets.Event) ([]any, error) {
 
 // AppendEvent implements [secrets.Store].
 func (s *Store) AppendEvent(ctx context.Context, ev secrets.Event) error {
-	return s.appendEvent(ctx, s.db, ev)
+	if s.db.Dialect != sqlkit.Postgres {
+		return s.appendEvent(ctx, s.db, ev)
+	}
+	return s.db.InTx(ctx, func(tx *sql.Tx) error { return s.appendEvent(ctx, tx, ev) })
 }
 
-// Events implements [secrets.Store].
+// Events implements [secrets.Store]. On PostgreSQL it first waits for
+// the transactions that are writing events (see outboxLock), so that it
+// never returns an event while an earlier one is still uncommitted.
 func (s *Store) Events(ctx context.Context, after string, limit int) ([]secrets.Event, error) {
 	var seq int64
 	if after != "" {
@@ -100,9 +126,32 @@ func (s *Store) Events(ctx context.Context, after string, limit int) ([]secrets.
 		}
 		seq = n
 	}
-	rows, err := s.db.QueryContext(ctx, s.q.events, seq, max(limit, 1))
+	if s.db.Dialect != sqlkit.Postgres {
+		out, err := s.readEvents(ctx, s.db, seq, max(limit, 1))
+		if err != nil {
+			return nil, fmt.Errorf("secretssql: reading events: %w", err)
+		}
+		return out, nil
+	}
+	var out []secrets.Event
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockOutbox(ctx, tx, "pg_advisory_xact_lock"); err != nil {
+			return err
+		}
+		var err error
+		out, err = s.readEvents(ctx, tx, seq, max(limit, 1))
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("secretssql: reading events: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) readEvents(ctx context.Context, x execer, seq int64, limit int) ([]secrets.Event, error) {
+	rows, err := x.QueryContext(ctx, s.q.events, seq, limit)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []secrets.Event
@@ -112,10 +161,10 @@ func (s *Store) Events(ctx context.Context, after string, limit int) ([]secrets.
 		var data []byte
 		if err := rows.Scan(&seq, &ev.ID, &ev.Type, &ev.OrganizationID, &t, &ev.Actor.Type,
 			&ev.Actor.ID, &data); err != nil {
-			return nil, fmt.Errorf("secretssql: reading events: %w", err)
+			return nil, err
 		}
 		if err := json.Unmarshal(data, &ev.Data); err != nil {
-			return nil, fmt.Errorf("secretssql: decoding an event: %w", err)
+			return nil, fmt.Errorf("decoding an event: %w", err)
 		}
 		ev.Time, ev.Cursor = t.T, strconv.FormatInt(seq, 10)
 		out = append(out, ev)

@@ -39,6 +39,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) secrets.Store) {
 		{"Rewrap", testRewrap},
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"Events", testEvents},
+		{"EventsNotSkipped", testEventsNotSkipped},
 		{"APIKeys", testAPIKeys},
 		{"APIKeysIsolated", testAPIKeyIsolation},
 		{"APIKeyRotateRevoke", testAPIKeyRotateRevoke},
@@ -437,4 +438,52 @@ func testEvents(t *testing.T, st secrets.Store) {
 
 func ref3(org, name string, v int) secrets.VersionRef {
 	return secrets.VersionRef{OrganizationID: org, Name: name, Version: v}
+}
+
+// testEventsNotSkipped reads the outbox with a cursor while writers
+// append to it: a reader that follows the cursor must see every event,
+// even where the database hands out positions before commit.
+func testEventsNotSkipped(t *testing.T, st secrets.Store) {
+	ctx := context.Background()
+	const writers, each = 4, 15
+	var wg sync.WaitGroup
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				ev := event("org1", "x")
+				ev.ID = fmt.Sprintf("sev_%d_%d", w, i)
+				if err := st.AppendEvent(ctx, ev); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	seen := map[string]bool{}
+	cursor := ""
+	for finished := false; ; {
+		select {
+		case <-done:
+			finished = true
+		default:
+		}
+		evs, err := st.Events(ctx, cursor, 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range evs {
+			if seen[e.ID] {
+				t.Fatalf("event %s returned twice", e.ID)
+			}
+			seen[e.ID] = true
+			cursor = e.Cursor
+		}
+		if finished && len(evs) == 0 {
+			break
+		}
+	}
+	if len(seen) != writers*each {
+		t.Errorf("a reader following the cursor saw %d of %d events", len(seen), writers*each)
+	}
 }
