@@ -76,6 +76,9 @@ func plainText(s string) bool {
 // attribute.sub-attribute, the common case, as filter-parser would
 // (FuzzFastPath checks that).
 func fastPath(s string) (fp.Path, bool) {
+	if close := strings.LastIndexByte(s, ']'); close >= 0 {
+		return fastFilteredPath(s, close)
+	}
 	attr, sub, hasSub := strings.Cut(s, ".")
 	if !isAttrName(attr) || (hasSub && !isAttrName(sub)) {
 		return fp.Path{}, false
@@ -120,4 +123,24 @@ func fastFilter(src string) (fp.Expression, bool) {
 		return c, true
 	}
 	return fastValuePath(src)
+}
+
+// fastFilteredPath parses name[filter] and name[filter].sub paths whose
+// filter fastValuePath takes, such as emails[type eq "work"].value.
+func fastFilteredPath(s string, close int) (fp.Path, bool) {
+	e, ok := fastValuePath(s[:close+1])
+	if !ok {
+		return fp.Path{}, false
+	}
+	vp := e.(*fp.ValuePath)
+	p := fp.Path{AttributePath: vp.AttributePath, ValueExpression: vp.ValueFilter}
+	switch rest := s[close+1:]; {
+	case rest == "":
+	case strings.HasPrefix(rest, ".") && isAttrName(rest[1:]):
+		sub := rest[1:]
+		p.SubAttribute = &sub
+	default:
+		return fp.Path{}, false
+	}
+	return p, true
 }

@@ -108,7 +108,8 @@ func FuzzPatch(f *testing.F) {
 // FuzzFastPath checks that the fast path for plain PATCH paths agrees
 // with filter-parser.
 func FuzzFastPath(f *testing.F) {
-	for _, s := range []string{"members", "name.givenName", "emails[type eq \"work\"].value", "a.b.c", "9a", "x-y_z"} {
+	for _, s := range []string{"members", "name.givenName", "emails[type eq \"work\"].value", "a.b.c", "9a",
+		"x-y_z", `members[value eq "usr_1"]`, `emails[type eq "work" and primary eq "true"].display`, `a[b eq "c"].`} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
