@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse/audit"
@@ -40,7 +41,8 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 // Store is the SQL audit store. It is safe for concurrent use, and for
 // use by several processes sharing the database.
 type Store struct {
-	db *sqlkit.DB
+	db    *sqlkit.DB
+	stmts sync.Map // query text -> *sql.Stmt, for the multi-row inserts
 }
 
 var _ audit.Store = (*Store)(nil)
@@ -55,8 +57,10 @@ func New(db *sql.DB) (*Store, error) {
 	return &Store{db: kdb}, nil
 }
 
-// rowsPerInsert bounds the rows of one multi-row INSERT.
-const rowsPerInsert = 500
+// rowsPerInsert bounds the rows of one multi-row INSERT. A batch goes in
+// as full chunks and then chunks of decreasing powers of two, so that
+// only a few statement texts exist per table and each is prepared once.
+const rowsPerInsert = 512
 
 // Append implements [audit.Store].
 func (s *Store) Append(ctx context.Context, org string, entries []audit.Entry) (audit.Tree, error) {
@@ -174,28 +178,48 @@ func (s *Store) insertNodes(ctx context.Context, tx *sql.Tx, org string, nodes [
 	return s.insertRows(ctx, tx, insert, "", rows)
 }
 
-// insertRows runs head VALUES (...), (...) tail for the rows, in chunks.
+// insertRows runs head VALUES (...), (...) tail for the rows, in chunks
+// whose statements are prepared once per Store.
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, head, tail string, rows [][]any) error {
 	for len(rows) > 0 {
-		chunk := rows[:min(len(rows), rowsPerInsert)]
-		rows = rows[len(chunk):]
-		tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", len(chunk[0])), ", ") + ")"
-		var b strings.Builder
-		b.WriteString(head)
-		args := make([]any, 0, len(chunk)*len(chunk[0]))
-		for i, r := range chunk {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(tuple)
+		n := rowsPerInsert
+		for n > len(rows) {
+			n /= 2
+		}
+		chunk := rows[:n]
+		rows = rows[n:]
+		stmt, err := s.insertStmt(ctx, head, tail, n, len(chunk[0]))
+		if err != nil {
+			return err
+		}
+		args := make([]any, 0, n*len(chunk[0]))
+		for _, r := range chunk {
 			args = append(args, r...)
 		}
-		b.WriteString(tail)
-		if _, err := tx.ExecContext(ctx, s.db.Rebind(b.String()), args...); err != nil {
+		if _, err := tx.StmtContext(ctx, stmt).ExecContext(ctx, args...); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// insertStmt returns the prepared statement inserting n rows of width
+// columns.
+func (s *Store) insertStmt(ctx context.Context, head, tail string, n, width int) (*sql.Stmt, error) {
+	tuple := "(" + strings.TrimSuffix(strings.Repeat("?, ", width), ", ") + ")"
+	query := s.db.Rebind(head + strings.TrimSuffix(strings.Repeat(tuple+", ", n), ", ") + tail)
+	if st, ok := s.stmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := s.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.stmts.LoadOrStore(query, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // Head implements [audit.Store].
