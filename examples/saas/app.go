@@ -24,6 +24,7 @@ type app struct {
 	audit    *auditFeature
 	secrets  *secretsFeature
 	authz    *authzFeature
+	sso      *ssoFeature
 	features []feature
 }
 
@@ -59,11 +60,14 @@ func newApp(ctx context.Context, cfg config, db *sql.DB, log *slog.Logger) (*app
 	if a.scim, err = newSCIMFeature(ctx, a); err != nil {
 		return nil, err
 	}
-	a.signin = &signinFeature{app: a}
+	if a.sso, err = newSSOFeature(ctx, a); err != nil {
+		return nil, err
+	}
+	a.signin = &signinFeature{app: a, sso: a.sso.login}
 	a.scim.onEvent = append(a.scim.onEvent, a.offboard, a.authz.onSCIMEvent, func(ctx context.Context, e scim.Event) error {
 		return a.audit.record(ctx, nil, fromSCIMEvent(e))
 	})
-	a.features = append(a.features, a.signin, a.domains, a.scim, a.audit, a.secrets, a.authz)
+	a.features = append(a.features, a.signin, a.domains, a.scim, a.audit, a.secrets, a.authz, a.sso)
 	return a, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse/domain"
@@ -15,6 +17,7 @@ import (
 type domainFeature struct {
 	app *app
 	svc *domain.Service
+	dns *devDNS
 }
 
 func newDomainFeature(ctx context.Context, a *app) (*domainFeature, error) {
@@ -25,16 +28,72 @@ func newDomainFeature(ctx context.Context, a *app) (*domainFeature, error) {
 	if err != nil {
 		return nil, err
 	}
+	dns := &devDNS{next: domain.NewNetResolver(a.cfg.nameserver, 0), records: map[string]string{}}
 	svc, err := domain.New(domain.Config{
 		Store:        store,
-		Resolver:     domain.NewNetResolver(a.cfg.nameserver, 0),
+		Resolver:     dns,
 		Organization: a.adminOrganization,
 		Logger:       a.log.With("package", "domain"),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &domainFeature{app: a, svc: svc}, nil
+	f := &domainFeature{app: a, svc: svc, dns: dns}
+	return f, f.ensureDemoDomain(ctx)
+}
+
+// demoDomain is the demo organization's email domain. The development DNS
+// below serves its challenge record, so it is verified with no set-up.
+const demoDomain = "acme-demo.example"
+
+// devDNS answers TXT lookups for the demo's own domain from memory and
+// passes every other name on to a real resolver.
+type devDNS struct {
+	next    domain.Resolver
+	mu      sync.Mutex
+	records map[string]string
+}
+
+func (d *devDNS) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	d.mu.Lock()
+	v, ok := d.records[strings.TrimSuffix(name, ".")]
+	d.mu.Unlock()
+	if ok {
+		return []string{v}, nil
+	}
+	return d.next.LookupTXT(ctx, name)
+}
+
+func (d *devDNS) publish(c domain.Challenge) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.records[c.RecordName] = c.RecordValue
+}
+
+// ensureDemoDomain adds and verifies acme-demo.example for the demo
+// organization on first start, and publishes its record on every start so
+// that re-verification keeps passing.
+func (f *domainFeature) ensureDemoDomain(ctx context.Context) error {
+	list, _, err := f.svc.List(ctx, demoOrg, "", 1000)
+	if err != nil {
+		return err
+	}
+	var d domain.Domain
+	for _, x := range list {
+		if x.Name == demoDomain {
+			d = x
+		}
+	}
+	if d.ID == "" {
+		if d, err = f.svc.Add(ctx, demoOrg, demoDomain, domain.AddOptions{IncludeSubdomains: true}); err != nil {
+			return err
+		}
+	}
+	f.dns.publish(f.svc.Challenge(d))
+	if d.Status != domain.StatusVerified {
+		_, err = f.svc.Verify(ctx, demoOrg, d.ID)
+	}
+	return err
 }
 
 func (f *domainFeature) mount(mux *http.ServeMux) {

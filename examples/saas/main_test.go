@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/http"
@@ -120,7 +121,7 @@ func TestDomainFlow(t *testing.T) {
 			RecordValue string `json:"record_value"`
 		} `json:"challenge"`
 	}
-	if code := d.call("POST", "/admin/domains/", `{"domain": "acme-demo.example", "include_subdomains": true}`, &added); code != 201 {
+	if code := d.call("POST", "/admin/domains/", `{"domain": "widgets-demo.example", "include_subdomains": true}`, &added); code != 201 {
 		t.Fatalf("adding a domain: %d", code)
 	}
 
@@ -128,7 +129,7 @@ func TestDomainFlow(t *testing.T) {
 		Captured     bool   `json:"captured"`
 		Organization string `json:"organization"`
 	}
-	d.call("GET", "/api/capture?email=jane@eu.acme-demo.example", "", &capture)
+	d.call("GET", "/api/capture?email=jane@eu.widgets-demo.example", "", &capture)
 	if capture.Captured {
 		t.Fatal("a pending domain captures users")
 	}
@@ -140,7 +141,7 @@ func TestDomainFlow(t *testing.T) {
 	if code := d.call("POST", "/admin/domains/"+added.ID+"/verify", "", &verified); code != 200 || verified.Status != "verified" {
 		t.Fatalf("verifying: %d %+v", code, verified)
 	}
-	d.call("GET", "/api/capture?email=jane@eu.acme-demo.example", "", &capture)
+	d.call("GET", "/api/capture?email=jane@eu.widgets-demo.example", "", &capture)
 	if !capture.Captured || capture.Organization != demoOrg {
 		t.Errorf("capture after verification: %+v", capture)
 	}
@@ -431,5 +432,131 @@ func TestDocuments(t *testing.T) {
 	resp.Body.Close()
 	if code, _ := get(t, sam, d.base+"/documents/roadmap"); code != 200 {
 		t.Errorf("reading the roadmap after it was shared: %d", code)
+	}
+}
+
+var (
+	formAction  = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
+	hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+)
+
+// submit posts the first form of page with its hidden fields and extra.
+func submit(t *testing.T, c *http.Client, base, page string, extra url.Values) (int, string) {
+	t.Helper()
+	m := formAction.FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no form in:\n%s", page)
+	}
+	v := url.Values{}
+	for _, h := range hiddenInput.FindAllStringSubmatch(page, -1) {
+		v.Set(html.UnescapeString(h[1]), html.UnescapeString(h[2]))
+	}
+	for k, vs := range extra {
+		v[k] = vs
+	}
+	action := html.UnescapeString(m[1])
+	if strings.HasPrefix(action, "/") {
+		action = base + action
+	}
+	resp, err := c.PostForm(action, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// signIn picks a user at the development IdP, starting from the page the
+// login led to, and returns the final status and page.
+func (d *demo) signIn(c *http.Client, idpPage, subject string) (int, string) {
+	d.t.Helper()
+	code, page := submit(d.t, c, d.base, idpPage, url.Values{"user": {subject}})
+	if strings.Contains(page, "SAMLResponse") { // the auto-submitting form to the ACS
+		code, page = submit(d.t, c, d.base, page, nil)
+	}
+	return code, page
+}
+
+func newBrowser() *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar}
+}
+
+func TestSingleSignOn(t *testing.T) {
+	d := startDemo(t)
+	<-d.app.sso.ready
+
+	// By email: the verified domain routes Jane to the organization's
+	// first connection, SAML.
+	jane := newBrowser()
+	resp, err := jane.PostForm(d.base+"/signin/sso", url.Values{"email": {"jane@acme-demo.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	idpPage, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	code, profile := d.signIn(jane, string(idpPage), "u-jane")
+	if code != 200 || !strings.Contains(profile, "jane@acme-demo.example") || !strings.Contains(profile, "saml") {
+		t.Fatalf("SAML sign-in: %d\n%s", code, profile)
+	}
+
+	// Through the OIDC connection.
+	sam := newBrowser()
+	oidcID := d.app.sso.connectionID(context.Background(), oidcConnectionName)
+	_, idp := get(t, sam, d.base+"/sso/login?connection="+oidcID+"&return=/profile")
+	code, profile = d.signIn(sam, idp, "u-sam")
+	if code != 200 || !strings.Contains(profile, "sam@acme-demo.example") || !strings.Contains(profile, "oidc") {
+		t.Fatalf("OIDC sign-in: %d\n%s", code, profile)
+	}
+
+	// Eve's domain is not verified for the organization: refused.
+	eve := newBrowser()
+	_, idp = get(t, eve, d.base+"/sso/login?connection="+oidcID+"&return=/profile")
+	if code, page := d.signIn(eve, idp, "u-eve"); code != http.StatusForbidden || strings.Contains(page, "eve@outsider") {
+		t.Errorf("Eve's sign-in: %d\n%s", code, page)
+	}
+	// An email of a domain nobody verified gets a clear message.
+	resp, err = newBrowser().PostForm(d.base+"/signin/sso", url.Values{"email": {"x@nobody.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 400 || !strings.Contains(string(page), "No organization has set up single sign-on") {
+		t.Errorf("sign-in for an unknown domain: %d\n%s", resp.StatusCode, page)
+	}
+
+	waitFor(t, "sign-ins and the refusal in the audit log", func() bool {
+		p := d.getPage("/audit")
+		return strings.Contains(p, "user.signed_in") && strings.Contains(p, "user.sign_in_failed")
+	})
+}
+
+func TestDeprovisionedUserCannotSignIn(t *testing.T) {
+	d := startDemo(t)
+	<-d.app.sso.ready
+	var user struct {
+		ID string `json:"id"`
+	}
+	scimJSON := "application/scim+json"
+	d.callAs(d.scimToken, scimJSON, "POST", "/scim/v2/Users", `{"userName": "sam@acme-demo.example", "active": true}`, &user)
+
+	// Sam signs in, then the IdP deactivates Sam: the session ends at once.
+	sam := newBrowser()
+	oidcID := d.app.sso.connectionID(context.Background(), oidcConnectionName)
+	_, idp := get(t, sam, d.base+"/sso/login?connection="+oidcID+"&return=/profile")
+	if code, page := d.signIn(sam, idp, "u-sam"); code != 200 || !strings.Contains(page, "sam@acme-demo.example") {
+		t.Fatalf("sign-in: %d", code)
+	}
+	patch := `{"Operations": [{"op": "replace", "path": "active", "value": false}]}`
+	d.callAs(d.scimToken, scimJSON, "PATCH", "/scim/v2/Users/"+user.ID, patch, nil)
+	waitFor(t, "Sam's session to end", func() bool {
+		_, page := get(t, sam, d.base+"/profile")
+		return strings.Contains(page, "You are not signed in")
+	})
+	_, idp = get(t, sam, d.base+"/sso/login?connection="+oidcID+"&return=/profile")
+	if code, page := d.signIn(sam, idp, "u-sam"); code != http.StatusForbidden || !strings.Contains(page, "deactivated") {
+		t.Errorf("a deactivated user's sign-in: %d\n%s", code, page)
 	}
 }

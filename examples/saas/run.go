@@ -25,6 +25,7 @@ type config struct {
 	nameserver string // for domain verification; empty means the system's
 	adminToken string
 	scimToken  string // the SCIM bearer token; empty means a new one
+	baseURL    string // the app's public URL; empty means http://<addr>
 	logLevel   slog.Level
 }
 
@@ -41,6 +42,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		"nameserver (host:port) for domain verification; default: the system's")
 	fs.StringVar(&c.adminToken, "admin-token", "",
 		"bearer token of the demo organization's admin; default: random")
+	fs.StringVar(&c.baseURL, "public-url", "",
+		"the app's URL as browsers reach it, behind a proxy; default: http://<addr>")
 	fs.StringVar(&c.scimToken, "scim-token", "",
 		"SCIM bearer token (ghscim_...); default: $GATEHOUSE_DEMO_SCIM_TOKEN, or a new one")
 	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log level: DEBUG, INFO, WARN or ERROR")
@@ -82,18 +85,24 @@ func run(ctx context.Context, args []string, stderr io.Writer, onReady func(*app
 	}
 	defer db.Close()
 
-	a, err := newApp(ctx, cfg, db, log)
+	// The address comes first: the SSO endpoints and the development
+	// identity provider are absolute URLs on it.
+	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", cfg.addr)
+	defer ln.Close()
+	if cfg.baseURL == "" {
+		cfg.baseURL = "http://" + ln.Addr().String()
+	}
+	a, err := newApp(ctx, cfg, db, log)
 	if err != nil {
 		return err
 	}
 	if onReady != nil {
 		onReady(a, ln.Addr())
 	}
-	log.Info("gatehouse demo listening", "url", "http://"+ln.Addr().String(), "db", cfg.dbPath,
+	log.Info("gatehouse demo listening", "url", cfg.baseURL, "db", cfg.dbPath,
 		"organization", demoOrg, "admin_token", cfg.adminToken)
 	return serve(ctx, ln, a, log)
 }

@@ -17,7 +17,9 @@ var signinPage = newPage(`
 <p>Your email's domain tells which organization, and so which identity provider, signs you in.</p>
 <form method="post" action="/signin/sso">
 <input name="email" type="email" placeholder="jane@acme-demo.example" required size="30">
-<button>Continue</button></form>{{end}}
+<button>Continue</button></form>
+{{with .Data.Connections}}<p>Or sign in to the demo organization directly:
+{{range .}}<a href="/sso/login?connection={{.ID}}&amp;return=/profile">{{.Name}}</a> {{end}}</p>{{end}}{{end}}
 <h2>Organization admin</h2>
 <p>Sign in as the demo organization's admin with the token printed at start-up.</p>
 <form method="post" action="/signin/admin">
@@ -57,11 +59,22 @@ func (f *signinFeature) mount(mux *http.ServeMux) {
 func (f *signinFeature) background(context.Context) {}
 
 func (f *signinFeature) handleForm(w http.ResponseWriter, r *http.Request) {
-	f.app.render(w, r, http.StatusOK, signinPage, "Sign in", map[string]any{"SSO": f.sso != nil})
+	f.fail(w, r, http.StatusOK, "")
 }
 
+// fail shows the sign-in page with a message (none when msg is empty).
 func (f *signinFeature) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
-	f.app.render(w, r, status, signinPage, "Sign in", map[string]any{"SSO": f.sso != nil, "Error": msg})
+	data := map[string]any{"SSO": f.sso != nil, "Error": msg}
+	if f.app.sso != nil {
+		var conns []map[string]string
+		for _, name := range []string{samlConnectionName, oidcConnectionName} {
+			if id := f.app.sso.connectionID(r.Context(), name); id != "" {
+				conns = append(conns, map[string]string{"ID": id, "Name": name})
+			}
+		}
+		data["Connections"] = conns
+	}
+	f.app.render(w, r, status, signinPage, "Sign in", data)
 }
 
 func (f *signinFeature) handleAdmin(w http.ResponseWriter, r *http.Request) {

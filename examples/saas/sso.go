@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gatehouse/gatehouse/audit"
+	"github.com/gatehouse/gatehouse/sso"
+	"github.com/gatehouse/gatehouse/sso/ssosql"
+)
+
+// ssoFeature wires package sso: a SAML and an OIDC connection of the demo
+// organization to the development identity provider, sign-in by email
+// routed by verified domain, and the session that a login starts.
+type ssoFeature struct {
+	app *app
+	svc *sso.Service
+	dev *devIdP
+	// ready is closed once both connections are in place.
+	ready chan struct{}
+}
+
+// Names of the demo organization's connections.
+const (
+	samlConnectionName = "Development IdP (SAML)"
+	oidcConnectionName = "Development IdP (OIDC)"
+)
+
+func newSSOFeature(ctx context.Context, a *app) (*ssoFeature, error) {
+	if err := ssosql.Migrate(ctx, a.db); err != nil {
+		return nil, err
+	}
+	store, err := ssosql.New(a.db)
+	if err != nil {
+		return nil, err
+	}
+	dev, err := newDevIdP(a.cfg.baseURL)
+	if err != nil {
+		return nil, err
+	}
+	f := &ssoFeature{app: a, dev: dev, ready: make(chan struct{})}
+	f.svc, err = sso.New(sso.Config{
+		Store:        store,
+		BaseURL:      a.cfg.baseURL + "/sso",
+		OnSuccess:    f.onSuccess,
+		OnFailure:    f.onFailure,
+		Sealer:       a.secrets.sealer, // the OIDC client secret is stored sealed
+		Domains:      a.domains.svc,    // sign-in by email, routed by verified domain
+		AllowEmail:   f.allowEmail,
+		Organization: a.adminOrganization,
+		Logger:       a.log.With("package", "sso"),
+	})
+	return f, err
+}
+
+func (f *ssoFeature) mount(mux *http.ServeMux) {
+	mux.Handle("/sso/", f.svc.Handler())
+	mux.Handle("/admin/sso/", http.StripPrefix("/admin/sso", f.svc.AdminHandler()))
+	f.dev.mount(mux)
+}
+
+func (f *ssoFeature) landing(string) landingSection {
+	return landingSection{
+		Title: "Single sign-on",
+		Text: "The demo organization signs in through a built-in development identity provider, by SAML " +
+			"or OpenID Connect: enter jane@acme-demo.example on the sign-in page, and the verified " +
+			"domain acme-demo.example routes you to it. Eve, of an unverified domain, is refused.",
+	}
+}
+
+// background puts the connections in place once the server answers: the
+// OIDC connection's discovery document is served by the demo itself.
+func (f *ssoFeature) background(ctx context.Context) {
+	for attempt := 0; ; attempt++ {
+		err := f.ensureConnections(ctx)
+		if err == nil {
+			close(f.ready)
+			return
+		}
+		if attempt == 10 {
+			f.app.log.Warn("setting up the SSO connections", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// ensureConnections creates the two connections, or updates them with
+// this run's keys: the dev IdP makes new ones at each start.
+func (f *ssoFeature) ensureConnections(ctx context.Context) error {
+	existing, err := f.svc.Store().ListConnections(ctx, demoOrg, "", 100)
+	if err != nil {
+		return err
+	}
+	byName := map[string]*sso.Connection{}
+	for _, c := range existing {
+		byName[c.Name] = c
+	}
+	want := []*sso.Connection{
+		{OrganizationID: demoOrg, Name: samlConnectionName, Protocol: sso.ProtocolSAML, Enabled: true,
+			SAML: &sso.SAMLConfig{IdPMetadataXML: f.dev.saml.Metadata()}},
+		{OrganizationID: demoOrg, Name: oidcConnectionName, Protocol: sso.ProtocolOIDC, Enabled: true,
+			OIDC: &sso.OIDCConfig{Issuer: f.dev.issuer(), ClientID: f.dev.clientID,
+				ClientSecret: sso.Secret(f.dev.clientSecret), Scopes: []string{"email", "profile"}}},
+	}
+	for _, c := range want {
+		var err error
+		if old, ok := byName[c.Name]; ok {
+			c.ID = old.ID
+			_, err = f.svc.UpdateConnection(ctx, c)
+		} else {
+			_, err = f.svc.CreateConnection(ctx, c)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// connectionID returns the ID of the named connection, or "".
+func (f *ssoFeature) connectionID(ctx context.Context, name string) string {
+	cs, err := f.svc.Store().ListConnections(ctx, demoOrg, "", 100)
+	if err != nil {
+		return ""
+	}
+	for _, c := range cs {
+		if c.Name == name {
+			return c.ID
+		}
+	}
+	return ""
+}
+
+// login starts a sign-in by email address: the verified domain names the
+// organization, and its first enabled connection signs the user in.
+func (f *ssoFeature) login(w http.ResponseWriter, r *http.Request, email string) error {
+	err := f.svc.Login(w, r, sso.LoginRequest{Email: email, ReturnPath: "/profile"})
+	if errors.Is(err, sso.ErrNoConnection) {
+		return errors.New("No organization has set up single sign-on for that email's domain.")
+	}
+	if err != nil {
+		return errors.New("Single sign-on could not start: " + err.Error())
+	}
+	return nil
+}
+
+// allowEmail lets an organization's IdP sign in only users of the domains
+// that the organization verified, so that one customer's IdP cannot
+// assert another customer's users.
+func (f *ssoFeature) allowEmail(ctx context.Context, org, email string) (bool, error) {
+	holder, err := f.app.domains.svc.OrganizationForEmail(ctx, email)
+	return err == nil && holder == org, nil
+}
+
+func (f *ssoFeature) onSuccess(w http.ResponseWriter, r *http.Request, p *sso.Profile, returnPath string) {
+	ctx := r.Context()
+	if !f.app.userActive(ctx, p.OrganizationID, p.Email) {
+		f.refuse(w, r, p.OrganizationID, "deprovisioned", "Your account has been deactivated.")
+		return
+	}
+	if err := f.app.authz.join(ctx, p.Email); err != nil {
+		f.app.log.Error("adding a signed-in user to the organization", "err", err)
+	}
+	name := strings.TrimSpace(p.FirstName + " " + p.LastName)
+	f.app.startSession(w, session{Organization: p.OrganizationID, UserID: p.Subject, Email: strings.ToLower(p.Email),
+		Name: name, Via: string(p.Protocol), Profile: map[string]any{
+			"subject": p.Subject, "connection": p.ConnectionID, "groups": p.Groups,
+		}})
+	_ = f.app.audit.record(ctx, r, audit.Event{OrganizationID: p.OrganizationID, Action: "user.signed_in",
+		Actor:    audit.Actor{Type: "user", ID: strings.ToLower(p.Email), Name: name},
+		Targets:  []audit.Target{{Type: "sso_connection", ID: p.ConnectionID}},
+		Metadata: map[string]any{"method": string(p.Protocol)}})
+	http.Redirect(w, r, returnPath, http.StatusSeeOther)
+}
+
+func (f *ssoFeature) onFailure(w http.ResponseWriter, r *http.Request, err error) {
+	f.refuse(w, r, demoOrg, string(sso.ReasonOf(err)),
+		"Sign-in failed. Ask your administrator to check the single sign-on settings.")
+}
+
+// refuse records a refused sign-in and tells the user in general terms;
+// the precise reason is for the admins, in the audit log and in the
+// connection's attempts.
+func (f *ssoFeature) refuse(w http.ResponseWriter, r *http.Request, org, reason, msg string) {
+	_ = f.app.audit.record(r.Context(), r, audit.Event{OrganizationID: org, Action: "user.sign_in_failed",
+		Actor: audit.Actor{Type: "anonymous", ID: "unknown"}, Metadata: map[string]any{"reason": reason}})
+	f.app.signin.fail(w, r, http.StatusForbidden, msg)
+}
