@@ -106,7 +106,8 @@ func (s *Service) bulkApply(r *request, op bulkOp, ids map[string]string) (*Reso
 	}
 	route, _ := splitRoute(path)
 	if route.endpoint != "Users" && route.endpoint != "Groups" || route.search {
-		return nil, 0, errorf(400, ScimTypeInvalidPath, "bulk path %q is not /Users or /Groups", op.Path)
+		return nil, 0, errorf(400, ScimTypeInvalidPath, "bulk path %q is not /Users or /Groups",
+			op.Path)
 	}
 	rt := s.schemas.user
 	if route.endpoint == "Groups" {
@@ -115,7 +116,8 @@ func (s *Service) bulkApply(r *request, op bulkOp, ids map[string]string) (*Reso
 	return s.bulkMethod(r.ctx(), r.dir, rt, strings.ToUpper(op.Method), route.id, data, op.Version)
 }
 
-func (s *Service) bulkMethod(ctx context.Context, d *Directory, rt *resourceType, method, id string, data any, version string) (*Resource, int, error) {
+func (s *Service) bulkMethod(ctx context.Context, d *Directory, rt *resourceType, method,
+	id string, data any, version string) (*Resource, int, error) {
 	doc, _ := data.(map[string]any)
 	needDoc := method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
 	if needDoc && doc == nil {

@@ -46,8 +46,9 @@ func (s *Service) serviceProviderConfig(base string) map[string]any {
 		"changePassword": map[string]any{"supported": false},
 		"sort":           map[string]any{"supported": true},
 		"etag":           map[string]any{"supported": true},
-		"pagination": map[string]any{"cursor": true, "index": true, "defaultPaginationMethod": "index",
-			"defaultPageSize": s.maxPage, "maxPageSize": s.maxPage, "cursorTimeout": 0},
+		"pagination": map[string]any{"cursor": true, "index": true,
+			"defaultPaginationMethod": "index",
+			"defaultPageSize":         s.maxPage, "maxPageSize": s.maxPage, "cursorTimeout": 0},
 		"authenticationSchemes": []any{map[string]any{
 			"type": "oauthbearertoken", "name": "Bearer token", "primary": true,
 			"description": "A bearer token issued for the directory, in the Authorization header.",
@@ -87,7 +88,8 @@ func (s *Service) schemaDocs(base string) []map[string]any {
 		out = append(out, map[string]any{
 			"schemas": []string{schemaSchema}, "id": sc.ID, "name": sc.Name,
 			"description": sc.Description, "attributes": attrDocs(sc.Attributes),
-			"meta": map[string]any{"resourceType": "Schema", "location": base + "/Schemas/" + sc.ID},
+			"meta": map[string]any{"resourceType": "Schema",
+				"location": base + "/Schemas/" + sc.ID},
 		})
 	}
 	return out

@@ -68,7 +68,8 @@ type cachedKeys struct {
 	fetched time.Time
 }
 
-func newFederation(issuers []FederatedIssuer, client *http.Client, now func() time.Time) (*federation, error) {
+func newFederation(issuers []FederatedIssuer, client *http.Client,
+	now func() time.Time) (*federation, error) {
 	for _, f := range issuers {
 		if f.DirectoryID == "" || f.Issuer == "" || f.JWKSURL == "" || f.Audience == "" {
 			return nil, errors.New("scim: a FederatedIssuer needs DirectoryID, Issuer, JWKSURL and Audience")
@@ -77,7 +78,8 @@ func newFederation(issuers []FederatedIssuer, client *http.Client, now func() ti
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &federation{issuers: issuers, client: client, now: now, keys: map[string]*cachedKeys{}}, nil
+	return &federation{issuers: issuers, client: client, now: now,
+		keys: map[string]*cachedKeys{}}, nil
 }
 
 // looksLikeJWT reports whether a bearer credential has the compact JWS

@@ -106,7 +106,8 @@ var entraValuePath = regexp.MustCompile(
 
 func (rt *resourceType) parseFilter(raw string) (*Filter, error) {
 	if len(raw) > MaxFilterLength {
-		return nil, errorf(400, ScimTypeInvalidFilter, "filter longer than %d bytes", MaxFilterLength)
+		return nil, errorf(400, ScimTypeInvalidFilter, "filter longer than %d bytes",
+			MaxFilterLength)
 	}
 	src := raw
 	if m := entraValuePath.FindStringSubmatch(src); m != nil {
@@ -171,7 +172,8 @@ func (rt *resourceType) resolve(e fp.Expression, parent *AttrPath, depth int) (E
 	return nil, errorf(400, ScimTypeInvalidFilter, "unsupported filter expression")
 }
 
-func (rt *resourceType) resolveValuePath(x *fp.ValuePath, parent *AttrPath, depth int) (Expr, error) {
+func (rt *resourceType) resolveValuePath(x *fp.ValuePath, parent *AttrPath, depth int) (Expr,
+	error) {
 	if parent != nil {
 		return nil, errorf(400, ScimTypeInvalidFilter, "value filters cannot nest")
 	}
@@ -221,7 +223,8 @@ func (rt *resourceType) resolvePath(ap fp.AttributePath, parent *AttrPath) (Attr
 		}
 		return AttrPath{Name: sub.Name, Attr: sub}, nil
 	}
-	p, err := rt.lookupPath(ap.URI(), ap.AttributeName, ap.SubAttributeName(), ScimTypeInvalidFilter)
+	p, err := rt.lookupPath(ap.URI(), ap.AttributeName, ap.SubAttributeName(),
+		ScimTypeInvalidFilter)
 	if err == nil && rt.kind == KindGroup && p.Schema == "" && p.Name == "members" {
 		// Members are kept apart from the group and not seen by filters;
 		// supporting them would take a membership lookup in every store.

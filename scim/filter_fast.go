@@ -110,7 +110,8 @@ func fastValuePath(src string) (fp.Expression, bool) {
 		}
 		exprs = append(exprs, c)
 	}
-	vp := &fp.ValuePath{AttributePath: fp.AttributePath{AttributeName: src[:open]}, ValueFilter: exprs[0]}
+	vp := &fp.ValuePath{AttributePath: fp.AttributePath{AttributeName: src[:open]},
+		ValueFilter: exprs[0]}
 	if len(exprs) == 2 {
 		vp.ValueFilter = &fp.LogicalExpression{Left: exprs[0], Right: exprs[1], Operator: fp.AND}
 	}

@@ -34,7 +34,8 @@ type request struct {
 func (s *Service) serve(w http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if v := recover(); v != nil {
-			s.log.ErrorContext(r.Context(), "scim: panic while serving", "panic", v, "path", r.URL.Path)
+			s.log.ErrorContext(r.Context(), "scim: panic while serving", "panic", v, "path",
+				r.URL.Path)
 			writeError(w, errorf(500, "", "internal error"))
 		}
 	}()

@@ -56,7 +56,8 @@ func (s *Service) applyCursor(q *Query, sr searchRequest) error {
 		return nil
 	}
 	if q.SortBy != nil || q.StartIndex != 1 {
-		return errorf(400, "invalidCursor", "cursor paging cannot be combined with sortBy or startIndex")
+		return errorf(400, "invalidCursor",
+			"cursor paging cannot be combined with sortBy or startIndex")
 	}
 	if *sr.Cursor == "" {
 		q.After = "\x00"
@@ -80,12 +81,14 @@ func (rt *resourceType) sortPath(raw string) (*AttrPath, error) {
 	return &p, nil
 }
 
-func (s *Service) serveList(w http.ResponseWriter, r *request, rt *resourceType, sr searchRequest) error {
+func (s *Service) serveList(w http.ResponseWriter, r *request, rt *resourceType,
+	sr searchRequest) error {
 	q, err := s.query(rt, sr)
 	if err != nil {
 		return err
 	}
-	p, err := rt.parseProjection(strings.Join(sr.Attributes, ","), strings.Join(sr.ExcludedAttributes, ","))
+	p, err := rt.parseProjection(strings.Join(sr.Attributes, ","),
+		strings.Join(sr.ExcludedAttributes, ","))
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,8 @@ const DefaultAccessTokenTTL = time.Hour
 // client credentials grant (RFC 6749 section 4.4). The client ID is the
 // returned token's ID; the secret is shown only here. Revoke the client
 // with RevokeToken, which also ends the access tokens issued to it.
-func (s *Service) CreateOAuthClient(ctx context.Context, organizationID, directoryID, name string) (*Token, Secret, error) {
+func (s *Service) CreateOAuthClient(ctx context.Context, organizationID, directoryID,
+	name string) (*Token, Secret, error) {
 	d, err := s.directory(ctx, organizationID, directoryID)
 	if err != nil {
 		return nil, Secret{}, fmt.Errorf("scim: creating an OAuth client: %w", err)
@@ -80,7 +81,8 @@ func (s *Service) issueAccessToken(r *http.Request) (map[string]any, error) {
 		return nil, &oauthError{400, "invalid_request", "malformed form body"}
 	}
 	if gt := r.PostForm.Get("grant_type"); gt != "client_credentials" {
-		return nil, &oauthError{400, "unsupported_grant_type", "only client_credentials is supported"}
+		return nil, &oauthError{400, "unsupported_grant_type",
+			"only client_credentials is supported"}
 	}
 	client, err := s.authenticateClient(r.Context(), r)
 	if err != nil {
@@ -121,7 +123,8 @@ func (s *Service) authenticateClient(ctx context.Context, r *http.Request) (*Tok
 		return nil, fmt.Errorf("looking up a client: %w", err)
 	}
 	okID := subtle.ConstantTimeCompare([]byte(t.ID), []byte(id)) == 1
-	if !okID || subtle.ConstantTimeCompare(t.Hash, h) != 1 || t.kind() != TokenClient || !t.Valid(s.now()) {
+	if !okID || subtle.ConstantTimeCompare(t.Hash, h) != 1 || t.kind() != TokenClient ||
+		!t.Valid(s.now()) {
 		return nil, bad
 	}
 	return t, nil

@@ -38,7 +38,8 @@ func idPrefix(k Kind) string {
 }
 
 // create stores a new resource from a client's document.
-func (s *Service) create(ctx context.Context, d *Directory, rt *resourceType, doc map[string]any) (*Resource, error) {
+func (s *Service) create(ctx context.Context, d *Directory, rt *resourceType,
+	doc map[string]any) (*Resource, error) {
 	n, err := rt.normalize(doc)
 	if err != nil {
 		return nil, err
@@ -63,7 +64,8 @@ func (s *Service) create(ctx context.Context, d *Directory, rt *resourceType, do
 }
 
 // replace replaces a resource with a client's document (PUT).
-func (s *Service) replace(ctx context.Context, d *Directory, rt *resourceType, id string, doc map[string]any, ifMatch string) (*Resource, error) {
+func (s *Service) replace(ctx context.Context, d *Directory, rt *resourceType, id string,
+	doc map[string]any, ifMatch string) (*Resource, error) {
 	n, err := rt.normalize(doc)
 	if err != nil {
 		return nil, err
@@ -88,7 +90,8 @@ func (s *Service) replace(ctx context.Context, d *Directory, rt *resourceType, i
 }
 
 // patch applies PATCH operations to a resource, all or none.
-func (s *Service) patch(ctx context.Context, d *Directory, rt *resourceType, id string, ops []PatchOp, ifMatch string) (*Resource, error) {
+func (s *Service) patch(ctx context.Context, d *Directory, rt *resourceType, id string,
+	ops []PatchOp, ifMatch string) (*Resource, error) {
 	var out *Resource
 	err := s.store.Update(ctx, d.ID, func(tx Tx) error {
 		old, err := tx.Get(ctx, rt.kind, id)
@@ -113,7 +116,8 @@ func (s *Service) patch(ctx context.Context, d *Directory, rt *resourceType, id 
 }
 
 // write stores the new state of old, if it changed, with its events.
-func (s *Service) write(ctx context.Context, d *Directory, tx Tx, old *Resource, n *normalized, ops []memberOp) (*Resource, error) {
+func (s *Service) write(ctx context.Context, d *Directory, tx Tx, old *Resource, n *normalized,
+	ops []memberOp) (*Resource, error) {
 	r := old.Clone()
 	r.Attributes, r.ExternalID = n.attrs, n.externalID
 	changed := changedAttrs(old, r)
@@ -164,7 +168,8 @@ func changedAttrs(a, b *Resource) []string {
 }
 
 // remove deletes a resource, telling the groups it was in.
-func (s *Service) remove(ctx context.Context, d *Directory, rt *resourceType, id, ifMatch string) error {
+func (s *Service) remove(ctx context.Context, d *Directory, rt *resourceType, id,
+	ifMatch string) error {
 	return s.store.Update(ctx, d.ID, func(tx Tx) error {
 		old, err := tx.Get(ctx, rt.kind, id)
 		if err != nil {
@@ -186,7 +191,8 @@ func (s *Service) remove(ctx context.Context, d *Directory, rt *resourceType, id
 
 // errMemberMissing is returned for a member that is not in the directory.
 func errMemberMissing(id string) error {
-	return errorf(400, ScimTypeInvalidValue, "member %q is not a user or group of this directory", id)
+	return errorf(400, ScimTypeInvalidValue, "member %q is not a user or group of this directory",
+		id)
 }
 
 var errStop = errors.New("stop")

@@ -109,7 +109,8 @@ func (e *events) addMember(ctx context.Context, group string, m Member) error {
 		return err
 	}
 	e.changes++
-	return e.emit(ctx, EventMemberAdded, MemberEvent{GroupID: group, MemberID: m.Value, MemberType: m.Type})
+	return e.emit(ctx, EventMemberAdded, MemberEvent{GroupID: group, MemberID: m.Value,
+		MemberType: m.Type})
 }
 
 func displayOf(r *Resource) string {
@@ -131,7 +132,8 @@ func (e *events) removeMember(ctx context.Context, group, id string, typ Kind) e
 			typ = KindGroup
 		}
 	}
-	return e.emit(ctx, EventMemberRemoved, MemberEvent{GroupID: group, MemberID: id, MemberType: typ})
+	return e.emit(ctx, EventMemberRemoved, MemberEvent{GroupID: group, MemberID: id,
+		MemberType: typ})
 }
 
 // clearMembers removes every member, a page at a time.

@@ -133,7 +133,8 @@ func (p *patcher) applyPath(op, raw string, v any) error {
 	if err != nil {
 		return err
 	}
-	if m := t.path.Attr.mutability(); m == ReadOnly || (t.subDef != nil && t.subDef.mutability() == ReadOnly) {
+	if m := t.path.Attr.mutability(); m == ReadOnly || (t.subDef != nil &&
+		t.subDef.mutability() == ReadOnly) {
 		return errorf(400, ScimTypeMutability, "%s is read-only", raw)
 	}
 	if p.rt.kind == KindGroup && t.path.Schema == "" && t.path.Name == "members" {

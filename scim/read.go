@@ -49,7 +49,8 @@ func (s *Service) hostQuery(kind Kind, o ListOptions) (Query, error) {
 }
 
 // listResources lists one page for the host read API.
-func (s *Service) listResources(ctx context.Context, org, dir string, kind Kind, o ListOptions) (*Page, string, error) {
+func (s *Service) listResources(ctx context.Context, org, dir string, kind Kind,
+	o ListOptions) (*Page, string, error) {
 	if _, err := s.directory(ctx, org, dir); err != nil {
 		return nil, "", err
 	}
@@ -74,7 +75,8 @@ func (s *Service) listResources(ctx context.Context, org, dir string, kind Kind,
 
 // Users lists the users of a directory the organization owns, in ID
 // order, a page at a time.
-func (s *Service) Users(ctx context.Context, organizationID, directoryID string, o ListOptions) (*UserPage, error) {
+func (s *Service) Users(ctx context.Context, organizationID, directoryID string,
+	o ListOptions) (*UserPage, error) {
 	p, next, err := s.listResources(ctx, organizationID, directoryID, KindUser, o)
 	if err != nil {
 		return nil, fmt.Errorf("scim: listing users: %w", err)
@@ -87,7 +89,8 @@ func (s *Service) Users(ctx context.Context, organizationID, directoryID string,
 }
 
 // Groups lists the groups of a directory the organization owns.
-func (s *Service) Groups(ctx context.Context, organizationID, directoryID string, o ListOptions) (*GroupPage, error) {
+func (s *Service) Groups(ctx context.Context, organizationID, directoryID string,
+	o ListOptions) (*GroupPage, error) {
 	p, next, err := s.listResources(ctx, organizationID, directoryID, KindGroup, o)
 	if err != nil {
 		return nil, fmt.Errorf("scim: listing groups: %w", err)
@@ -110,7 +113,8 @@ func (s *Service) User(ctx context.Context, organizationID, directoryID, id stri
 }
 
 // Group returns one group of a directory the organization owns.
-func (s *Service) Group(ctx context.Context, organizationID, directoryID, id string) (*Group, error) {
+func (s *Service) Group(ctx context.Context, organizationID, directoryID, id string) (*Group,
+	error) {
 	r, err := s.getResource(ctx, organizationID, directoryID, KindGroup, id)
 	if err != nil {
 		return nil, fmt.Errorf("scim: reading group: %w", err)
@@ -118,7 +122,8 @@ func (s *Service) Group(ctx context.Context, organizationID, directoryID, id str
 	return GroupOf(r), nil
 }
 
-func (s *Service) getResource(ctx context.Context, org, dir string, kind Kind, id string) (*Resource, error) {
+func (s *Service) getResource(ctx context.Context, org, dir string, kind Kind,
+	id string) (*Resource, error) {
 	if _, err := s.directory(ctx, org, dir); err != nil {
 		return nil, err
 	}
@@ -133,7 +138,8 @@ func (s *Service) getResource(ctx context.Context, org, dir string, kind Kind, i
 
 // Members returns up to limit members of a group after the member ID
 // after, in ID order.
-func (s *Service) Members(ctx context.Context, organizationID, directoryID, groupID, after string, limit int) ([]Member, error) {
+func (s *Service) Members(ctx context.Context, organizationID, directoryID, groupID,
+	after string, limit int) ([]Member, error) {
 	if _, err := s.directory(ctx, organizationID, directoryID); err != nil {
 		return nil, fmt.Errorf("scim: listing members: %w", err)
 	}
@@ -147,7 +153,8 @@ func (s *Service) Members(ctx context.Context, organizationID, directoryID, grou
 }
 
 // GroupsOfUser returns the IDs of the groups a user directly belongs to.
-func (s *Service) GroupsOfUser(ctx context.Context, organizationID, directoryID, userID string) ([]string, error) {
+func (s *Service) GroupsOfUser(ctx context.Context, organizationID, directoryID,
+	userID string) ([]string, error) {
 	if _, err := s.directory(ctx, organizationID, directoryID); err != nil {
 		return nil, fmt.Errorf("scim: listing groups of a user: %w", err)
 	}

@@ -79,7 +79,8 @@ func containsEmpty(subs []string) bool {
 
 // render returns the JSON form of a resource. Members and groups are read
 // from the store only when the projection wants them.
-func (s *Service) render(ctx context.Context, rd Reader, rt *resourceType, r *Resource, base string, p *projection) (map[string]any, error) {
+func (s *Service) render(ctx context.Context, rd Reader, rt *resourceType, r *Resource,
+	base string, p *projection) (map[string]any, error) {
 	out := map[string]any{"id": r.ID}
 	schemas := []any{rt.core.ID}
 	for _, ext := range rt.extensions {
@@ -193,7 +194,8 @@ func contains(list []string, s string) bool {
 }
 
 // renderRelations adds a group's members and a user's groups.
-func (s *Service) renderRelations(ctx context.Context, rd Reader, out map[string]any, rt *resourceType, r *Resource, base string, p *projection) error {
+func (s *Service) renderRelations(ctx context.Context, rd Reader, out map[string]any,
+	rt *resourceType, r *Resource, base string, p *projection) error {
 	if rt.kind == KindGroup && p.wants("members", true) {
 		ms, err := allMembers(ctx, rd, r.ID)
 		if err != nil {
@@ -209,7 +211,8 @@ func (s *Service) renderRelations(ctx context.Context, rd Reader, out map[string
 	return nil
 }
 
-func (s *Service) renderGroups(ctx context.Context, rd Reader, out map[string]any, r *Resource, base string, p *projection) error {
+func (s *Service) renderGroups(ctx context.Context, rd Reader, out map[string]any, r *Resource,
+	base string, p *projection) error {
 	gids, err := rd.GroupsOf(ctx, r.ID)
 	if err != nil || len(gids) == 0 {
 		return err
@@ -249,7 +252,8 @@ func renderMembers(ms []Member, base string) []any {
 		if m.Type == KindGroup {
 			ep = "Groups"
 		}
-		e := map[string]any{"value": m.Value, "type": string(m.Type), "$ref": base + "/" + ep + "/" + m.Value}
+		e := map[string]any{"value": m.Value, "type": string(m.Type),
+			"$ref": base + "/" + ep + "/" + m.Value}
 		if m.Display != "" {
 			e["display"] = m.Display
 		}

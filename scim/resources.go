@@ -9,7 +9,8 @@ import (
 )
 
 func (s *Service) serveGet(w http.ResponseWriter, r *request, rt *resourceType, id string) error {
-	p, err := rt.parseProjection(r.URL.Query().Get("attributes"), r.URL.Query().Get("excludedAttributes"))
+	p, err := rt.parseProjection(r.URL.Query().Get("attributes"),
+		r.URL.Query().Get("excludedAttributes"))
 	if err != nil {
 		return err
 	}
@@ -50,8 +51,10 @@ func matchesETag(header string, version int64) bool {
 }
 
 // respond writes a resource after a change, with its ETag.
-func (s *Service) respond(w http.ResponseWriter, r *request, rt *resourceType, res *Resource, status int) error {
-	p, err := rt.parseProjection(r.URL.Query().Get("attributes"), r.URL.Query().Get("excludedAttributes"))
+func (s *Service) respond(w http.ResponseWriter, r *request, rt *resourceType, res *Resource,
+	status int) error {
+	p, err := rt.parseProjection(r.URL.Query().Get("attributes"),
+		r.URL.Query().Get("excludedAttributes"))
 	if err != nil {
 		return err
 	}
@@ -86,7 +89,8 @@ func (s *Service) serveCreate(w http.ResponseWriter, r *request, rt *resourceTyp
 	return s.respond(w, r, rt, res, http.StatusCreated)
 }
 
-func (s *Service) serveReplace(w http.ResponseWriter, r *request, rt *resourceType, id string) error {
+func (s *Service) serveReplace(w http.ResponseWriter, r *request, rt *resourceType,
+	id string) error {
 	var doc map[string]any
 	if err := r.decode(&doc); err != nil {
 		return err
@@ -131,7 +135,8 @@ func (s *Service) servePatch(w http.ResponseWriter, r *request, rt *resourceType
 	return s.respond(w, r, rt, res, http.StatusOK)
 }
 
-func (s *Service) serveDelete(w http.ResponseWriter, r *request, rt *resourceType, id string) error {
+func (s *Service) serveDelete(w http.ResponseWriter, r *request, rt *resourceType,
+	id string) error {
 	if err := s.remove(r.ctx(), r.dir, rt, id, r.Header.Get("If-Match")); err != nil {
 		return err
 	}
@@ -154,7 +159,8 @@ type searchRequest struct {
 }
 
 func listParams(q url.Values) (searchRequest, error) {
-	sr := searchRequest{Filter: q.Get("filter"), SortBy: q.Get("sortBy"), SortOrder: q.Get("sortOrder")}
+	sr := searchRequest{Filter: q.Get("filter"), SortBy: q.Get("sortBy"),
+		SortOrder: q.Get("sortOrder")}
 	if a := q.Get("attributes"); a != "" {
 		sr.Attributes = []string{a}
 	}

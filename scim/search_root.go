@@ -73,8 +73,10 @@ func (s *Service) rootQueries(sr searchRequest) ([]*resourceType, []Query, error
 	return types, queries, nil
 }
 
-func (s *Service) appendRendered(r *request, rd Reader, rt *resourceType, page *Page, sr searchRequest, resp *listResponse) error {
-	p, err := rt.parseProjection(strings.Join(sr.Attributes, ","), strings.Join(sr.ExcludedAttributes, ","))
+func (s *Service) appendRendered(r *request, rd Reader, rt *resourceType, page *Page,
+	sr searchRequest, resp *listResponse) error {
+	p, err := rt.parseProjection(strings.Join(sr.Attributes, ","),
+		strings.Join(sr.ExcludedAttributes, ","))
 	if err != nil {
 		return nil // an attribute of the other type only
 	}

@@ -125,7 +125,8 @@ func checkExtensions(exts []*Schema) error {
 }
 
 // CreateDirectory creates a directory for an organization.
-func (s *Service) CreateDirectory(ctx context.Context, organizationID, name string) (*Directory, error) {
+func (s *Service) CreateDirectory(ctx context.Context, organizationID, name string) (*Directory,
+	error) {
 	if organizationID == "" {
 		return nil, errors.New("scim: creating a directory: empty organization ID")
 	}
@@ -157,7 +158,8 @@ func (s *Service) directory(ctx context.Context, org, id string) (*Directory, er
 // IssueToken issues a new bearer token for a directory of the
 // organization. The secret is returned only here; the store keeps its
 // hash.
-func (s *Service) IssueToken(ctx context.Context, organizationID, directoryID, name string) (*Token, Secret, error) {
+func (s *Service) IssueToken(ctx context.Context, organizationID, directoryID,
+	name string) (*Token, Secret, error) {
 	d, err := s.directory(ctx, organizationID, directoryID)
 	if err != nil {
 		return nil, Secret{}, fmt.Errorf("scim: issuing a token: %w", err)
@@ -172,7 +174,8 @@ func (s *Service) IssueToken(ctx context.Context, organizationID, directoryID, n
 }
 
 // Tokens lists a directory's tokens by their metadata.
-func (s *Service) Tokens(ctx context.Context, organizationID, directoryID string) ([]*Token, error) {
+func (s *Service) Tokens(ctx context.Context, organizationID, directoryID string) ([]*Token,
+	error) {
 	if _, err := s.directory(ctx, organizationID, directoryID); err != nil {
 		return nil, fmt.Errorf("scim: listing tokens: %w", err)
 	}
@@ -183,7 +186,8 @@ func (s *Service) Tokens(ctx context.Context, organizationID, directoryID string
 // lets the old one work for grace longer, so that the identity provider
 // can be switched to the new one without a gap. A grace of zero or less
 // ends the old token now.
-func (s *Service) RotateToken(ctx context.Context, organizationID, directoryID, oldID string, grace time.Duration) (*Token, Secret, error) {
+func (s *Service) RotateToken(ctx context.Context, organizationID, directoryID, oldID string,
+	grace time.Duration) (*Token, Secret, error) {
 	old, err := s.token(ctx, organizationID, directoryID, oldID)
 	if err != nil {
 		return nil, Secret{}, fmt.Errorf("scim: rotating a token: %w", err)

@@ -27,7 +27,8 @@ var ErrWeakToken = errors.New("scim: a token must start with " + tokenPrefix +
 // SAFETY: only a hash of the secret is stored, and a fast one (SHA-256),
 // which is sound only for random secrets. The caller MUST generate the
 // secret from at least 256 random bits; prefer IssueToken, which does.
-func (s *Service) ImportToken(ctx context.Context, organizationID, directoryID, name, secret string) (*Token, error) {
+func (s *Service) ImportToken(ctx context.Context, organizationID, directoryID, name,
+	secret string) (*Token, error) {
 	rest, ok := strings.CutPrefix(secret, tokenPrefix)
 	if !ok || len(rest) < minImportedSecret || !looksLikeToken(secret) || strings.ContainsAny(rest, " \t\r\n") {
 		return nil, ErrWeakToken

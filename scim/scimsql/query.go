@@ -38,7 +38,8 @@ func (t *tx) translate(e scim.Expr) *where {
 		case r == nil:
 			return inexact(l)
 		}
-		return &where{"(" + l.sql + " AND " + r.sql + ")", append(l.args, r.args...), l.exact && r.exact}
+		return &where{"(" + l.sql + " AND " + r.sql + ")", append(l.args, r.args...), l.exact &&
+			r.exact}
 	case *scim.Compare:
 		return t.translateCompare(x)
 	case *scim.ValueFilter:
@@ -171,7 +172,8 @@ func (t *tx) base(kind scim.Kind, q scim.Query, w *where) (string, []any) {
 	return cond, args
 }
 
-func (t *tx) listInSQL(ctx context.Context, kind scim.Kind, q scim.Query, w *where, order string) (*scim.Page, error) {
+func (t *tx) listInSQL(ctx context.Context, kind scim.Kind, q scim.Query, w *where,
+	order string) (*scim.Page, error) {
 	cond, args := t.base(kind, q, w)
 	page := &scim.Page{}
 	offset := max(q.StartIndex, 1) - 1
@@ -200,7 +202,8 @@ func (t *tx) listInSQL(ctx context.Context, kind scim.Kind, q scim.Query, w *whe
 	return page, nil
 }
 
-func (t *tx) listInGo(ctx context.Context, kind scim.Kind, q scim.Query, w *where) (*scim.Page, error) {
+func (t *tx) listInGo(ctx context.Context, kind scim.Kind, q scim.Query, w *where) (*scim.Page,
+	error) {
 	cond, args := t.base(kind, q, w)
 	rs, err := t.query(ctx, `SELECT `+resourceColumns+` FROM scim_resources WHERE `+cond, args...)
 	if err != nil {

@@ -101,7 +101,8 @@ func (t *tx) queryRows(ctx context.Context, query string, args ...any) (*sql.Row
 }
 
 // queryRow runs a query for one row and scans it into dst.
-func (t *tx) queryRow(ctx context.Context, query string, args []any, scan func(*sql.Row) error) error {
+func (t *tx) queryRow(ctx context.Context, query string, args []any,
+	scan func(*sql.Row) error) error {
 	st, done, err := t.stmt(ctx, query)
 	if err != nil {
 		return err

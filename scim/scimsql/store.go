@@ -82,7 +82,8 @@ func scanDirectory(row interface{ Scan(...any) error }) (*scim.Directory, error)
 // Directory implements [scim.Store].
 func (s *Store) Directory(ctx context.Context, id string) (*scim.Directory, error) {
 	var d *scim.Directory
-	err := (&tx{s: s}).queryRow(ctx, `SELECT `+directoryColumns+` FROM scim_directories WHERE id = ?`,
+	err := (&tx{s: s}).queryRow(ctx,
+		`SELECT `+directoryColumns+` FROM scim_directories WHERE id = ?`,
 		[]any{id}, func(row *sql.Row) error {
 			var err error
 			d, err = scanDirectory(row)

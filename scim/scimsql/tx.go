@@ -128,7 +128,8 @@ func (t *tx) writeEmails(ctx context.Context, r *scim.Resource) error {
 	if r.Kind != scim.KindUser {
 		return nil
 	}
-	if _, err := t.exec(ctx, (`DELETE FROM scim_emails WHERE directory_id = ? AND resource_id = ?`), t.dir, r.ID); err != nil {
+	if _, err := t.exec(ctx,
+		(`DELETE FROM scim_emails WHERE directory_id = ? AND resource_id = ?`), t.dir, r.ID); err != nil {
 		return fmt.Errorf("scimsql: indexing emails: %w", err)
 	}
 	seen := map[string]bool{}
@@ -138,7 +139,8 @@ func (t *tx) writeEmails(ctx context.Context, r *scim.Resource) error {
 			continue
 		}
 		seen[v] = true
-		_, err := t.exec(ctx, (`INSERT INTO scim_emails (directory_id, value_fold, resource_id) VALUES (?, ?, ?)`), t.dir, v, r.ID)
+		_, err := t.exec(ctx,
+			(`INSERT INTO scim_emails (directory_id, value_fold, resource_id) VALUES (?, ?, ?)`), t.dir, v, r.ID)
 		if err != nil {
 			return fmt.Errorf("scimsql: indexing emails: %w", err)
 		}
@@ -179,7 +181,8 @@ func (t *tx) Delete(ctx context.Context, kind scim.Kind, id string) error {
 	if !t.writable {
 		return errReadOnly
 	}
-	res, err := t.exec(ctx, (`DELETE FROM scim_resources WHERE directory_id = ? AND kind = ? AND id = ?`), t.dir, string(kind), id)
+	res, err := t.exec(ctx,
+		(`DELETE FROM scim_resources WHERE directory_id = ? AND kind = ? AND id = ?`), t.dir, string(kind), id)
 	if err != nil {
 		return fmt.Errorf("scimsql: deleting resource: %w", err)
 	}

@@ -80,7 +80,8 @@ func testRollback(t *testing.T, s scim.Store) {
 			func() error { return tx.Insert(ctx, user("usr_2", "b", nil)) },
 			func() error { return tx.Delete(ctx, scim.KindGroup, "grp_1") },
 			func() error {
-				_, err := tx.AddMember(ctx, "grp_1", scim.Member{Value: "usr_1", Type: scim.KindUser})
+				_, err := tx.AddMember(ctx, "grp_1", scim.Member{Value: "usr_1",
+					Type: scim.KindUser})
 				return err
 			},
 			func() error { return tx.Emit(ctx, event("evt_1", scim.EventUserCreated)) },
@@ -106,7 +107,8 @@ func testRollback(t *testing.T, s scim.Store) {
 	if _, err := get(t, s, "dir_a", scim.KindGroup, "grp_1"); err != nil {
 		t.Errorf("deleted group not restored: %v", err)
 	}
-	if u, _ := get(t, s, "dir_a", scim.KindUser, "usr_1"); u == nil || u.UserName() != "a" || u.Version != 1 {
+	if u, _ := get(t, s, "dir_a", scim.KindUser, "usr_1"); u == nil || u.UserName() != "a" ||
+		u.Version != 1 {
 		t.Errorf("replaced user not restored: %+v", u)
 	}
 	if evs, _ := s.Events(ctx, "", 10); len(evs) != 0 {
@@ -121,7 +123,8 @@ func testRollback(t *testing.T, s scim.Store) {
 
 func event(id, typ string) scim.Event {
 	return scim.Event{ID: id, Type: typ, OrganizationID: "org_1", DirectoryID: "dir_a", Time: base,
-		Payload: scim.UserEvent{UserID: "usr_1", UserName: "a", Active: true, Changed: []string{"active"}}}
+		Payload: scim.UserEvent{UserID: "usr_1", UserName: "a", Active: true,
+			Changed: []string{"active"}}}
 }
 
 func members(t *testing.T, s scim.Store, dir, group string) []string {
@@ -157,7 +160,8 @@ func testMembers(t *testing.T, s scim.Store) {
 			if id == "grp_2" {
 				kind = scim.KindGroup
 			}
-			added, err := tx.AddMember(ctx, "grp_1", scim.Member{Value: id, Type: kind, Display: "d-" + id})
+			added, err := tx.AddMember(ctx, "grp_1", scim.Member{Value: id, Type: kind,
+				Display: "d-" + id})
 			if err != nil || !added {
 				return fmt.Errorf("AddMember(%s) = %v, %v", id, added, err)
 			}
@@ -169,7 +173,8 @@ func testMembers(t *testing.T, s scim.Store) {
 		_, err = tx.AddMember(ctx, "grp_2", scim.Member{Value: "usr_1", Type: scim.KindUser})
 		return err
 	})
-	if got, want := members(t, s, "dir_a", "grp_1"), []string{"grp_2", "usr_1", "usr_2", "usr_3"}; !slices.Equal(got, want) {
+	if got, want := members(t, s, "dir_a", "grp_1"), []string{"grp_2", "usr_1", "usr_2",
+		"usr_3"}; !slices.Equal(got, want) {
 		t.Errorf("Members = %v, want %v", got, want)
 	}
 	checkMembership(t, s, "grp_1", "usr_2", true)
@@ -228,7 +233,8 @@ func testDeleteCascades(t *testing.T, s scim.Store) {
 		user("usr_2", "b", nil))
 	update(t, s, "dir_a", func(tx scim.Tx) error {
 		for _, m := range [][2]string{{"grp_1", "usr_1"}, {"grp_1", "usr_2"}, {"grp_2", "usr_1"}} {
-			if _, err := tx.AddMember(ctx, m[0], scim.Member{Value: m[1], Type: scim.KindUser}); err != nil {
+			if _, err := tx.AddMember(ctx, m[0], scim.Member{Value: m[1],
+				Type: scim.KindUser}); err != nil {
 				return err
 			}
 		}

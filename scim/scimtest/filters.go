@@ -110,7 +110,8 @@ func testFilters(t *testing.T, s scim.Store) {
 		}
 	}
 	f, _ := scim.ParseFilter(scim.KindGroup, `displayName eq "tour guides"`)
-	if got := resourceIDs(list(t, s, "dir_a", scim.KindGroup, scim.Query{Filter: f, Count: -1})); !slices.Equal(got, []string{"grp_1"}) {
+	if got := resourceIDs(list(t, s, "dir_a", scim.KindGroup, scim.Query{Filter: f,
+		Count: -1})); !slices.Equal(got, []string{"grp_1"}) {
 		t.Errorf("group filter: got %v", got)
 	}
 }
@@ -133,14 +134,18 @@ func testSortAndPage(t *testing.T, s scim.Store) {
 		want []string
 	}{
 		{"by ID", scim.Query{Count: -1}, []string{"usr_1", "usr_2", "usr_3", "usr_4"}},
-		{"userName ignoring case", scim.Query{SortBy: sortPath(t, scim.KindUser, "userName"), Count: -1},
+		{"userName ignoring case", scim.Query{SortBy: sortPath(t, scim.KindUser, "userName"),
+			Count: -1},
 			[]string{"usr_1", "usr_2", "usr_3", "usr_4"}},
 		{"displayName descending, missing first",
-			scim.Query{SortBy: sortPath(t, scim.KindUser, "displayName"), Descending: true, Count: -1},
+			scim.Query{SortBy: sortPath(t, scim.KindUser, "displayName"), Descending: true,
+				Count: -1},
 			[]string{"usr_4", "usr_3", "usr_2", "usr_1"}},
-		{"emails by primary value", scim.Query{SortBy: sortPath(t, scim.KindUser, "emails"), Count: -1},
+		{"emails by primary value", scim.Query{SortBy: sortPath(t, scim.KindUser, "emails"),
+			Count: -1},
 			[]string{"usr_1", "usr_2", "usr_3", "usr_4"}},
-		{"lastModified", scim.Query{SortBy: sortPath(t, scim.KindUser, "meta.lastModified"), Count: -1},
+		{"lastModified", scim.Query{SortBy: sortPath(t, scim.KindUser, "meta.lastModified"),
+			Count: -1},
 			[]string{"usr_1", "usr_4", "usr_3", "usr_2"}},
 		{"page 2 of 2", scim.Query{StartIndex: 3, Count: 2}, []string{"usr_3", "usr_4"}},
 		{"count 0", scim.Query{Count: 0}, nil},

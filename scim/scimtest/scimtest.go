@@ -64,8 +64,9 @@ func user(id, userName string, attrs map[string]any) *scim.Resource {
 }
 
 func group(id, name string) *scim.Resource {
-	return &scim.Resource{ID: id, Kind: scim.KindGroup, Attributes: map[string]any{"displayName": name},
-		Created: base, LastModified: base, Version: 1}
+	return &scim.Resource{ID: id, Kind: scim.KindGroup,
+		Attributes: map[string]any{"displayName": name},
+		Created:    base, LastModified: base, Version: 1}
 }
 
 func insert(t *testing.T, s scim.Store, dir string, rs ...*scim.Resource) {
@@ -84,7 +85,8 @@ func insert(t *testing.T, s scim.Store, dir string, rs ...*scim.Resource) {
 	}
 }
 
-func get(t *testing.T, s scim.Store, dir string, kind scim.Kind, id string) (*scim.Resource, error) {
+func get(t *testing.T, s scim.Store, dir string, kind scim.Kind, id string) (*scim.Resource,
+	error) {
 	t.Helper()
 	var r *scim.Resource
 	err := s.View(context.Background(), dir, func(rd scim.Reader) error {
@@ -152,7 +154,8 @@ func testTokens(t *testing.T, s scim.Store) {
 		t.Fatal(err)
 	}
 	got, err := s.TokenByHash(ctx, tok.Hash)
-	if err != nil || got.ID != "tok_1" || string(got.Hash) != string(tok.Hash) || got.Name != "okta" ||
+	if err != nil || got.ID != "tok_1" || string(got.Hash) != string(tok.Hash) ||
+		got.Name != "okta" ||
 		got.Kind != scim.TokenAccess || got.ClientID != "cli_1" {
 		t.Fatalf("TokenByHash = %+v, %v", got, err)
 	}
@@ -179,8 +182,9 @@ func testCRUD(t *testing.T, s scim.Store) {
 	ctx := context.Background()
 	newDir(t, s, "dir_a", "org_1")
 	u := user("usr_1", "bjensen@example.com", map[string]any{
-		"name":                    map[string]any{"givenName": "Barbara"},
-		"emails":                  []any{map[string]any{"value": "bjensen@example.com", "primary": true}},
+		"name": map[string]any{"givenName": "Barbara"},
+		"emails": []any{map[string]any{"value": "bjensen@example.com",
+			"primary": true}},
 		"active":                  true,
 		scim.SchemaEnterpriseUser: map[string]any{"employeeNumber": "701984"},
 	})
@@ -212,7 +216,10 @@ func testCRUD(t *testing.T, s scim.Store) {
 	if _, err := get(t, s, "dir_a", scim.KindUser, "usr_1"); !errors.Is(err, scim.ErrNotFound) {
 		t.Errorf("Get after Delete: %v, want ErrNotFound", err)
 	}
-	err = s.Update(ctx, "dir_a", func(tx scim.Tx) error { return tx.Delete(ctx, scim.KindUser, "usr_1") })
+	err = s.Update(ctx, "dir_a", func(tx scim.Tx) error {
+		return tx.Delete(ctx, scim.KindUser,
+			"usr_1")
+	})
 	if !errors.Is(err, scim.ErrNotFound) {
 		t.Errorf("second Delete: %v, want ErrNotFound", err)
 	}
