@@ -16,6 +16,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jws"
+	"github.com/lestrrat-go/jwx/v2/jwt"
 )
 
 // OP is an OpenID provider for tests and development: discovery, JWKS,
@@ -33,6 +34,10 @@ type OP struct {
 	// IDTokenClaims, if set, may change the claims of each ID token
 	// before it is signed, to make bad ones.
 	IDTokenClaims func(claims map[string]any)
+	// ClientKey, if set, is the client's public key for private_key_jwt
+	// (RFC 7523), with its algorithm.
+	ClientKey    any
+	ClientKeyAlg string
 
 	mu    sync.Mutex
 	codes map[string]grant
@@ -74,7 +79,8 @@ func (op *OP) discovery(w http.ResponseWriter, _ *http.Request) {
 		"issuer": iss, "authorization_endpoint": iss + "/authorize", "token_endpoint": iss + "/token",
 		"jwks_uri": iss + "/jwks", "id_token_signing_alg_values_supported": []string{"RS256"},
 		"response_types_supported": []string{"code"}, "subject_types_supported": []string{"public"},
-		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post"},
+		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post",
+			"private_key_jwt"},
 	})
 }
 
@@ -133,6 +139,13 @@ func (op *OP) token(w http.ResponseWriter, r *http.Request) {
 }
 
 func (op *OP) clientOK(r *http.Request) bool {
+	if a := r.PostForm.Get("client_assertion"); a != "" && op.ClientKey != nil {
+		_, err := jwt.ParseString(a, jwt.WithKey(jwa.SignatureAlgorithm(op.ClientKeyAlg), op.ClientKey),
+			jwt.WithValidate(true), jwt.WithIssuer(op.ClientID), jwt.WithSubject(op.ClientID),
+			jwt.WithAudience(op.Issuer()+"/token"))
+		return err == nil && r.PostForm.Get("client_assertion_type") ==
+			"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+	}
 	id, secret, ok := r.BasicAuth()
 	if !ok {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
