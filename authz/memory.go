@@ -31,6 +31,8 @@ type memOrg struct {
 	models  []StoredModel
 	tuples  map[tupleKey]Tuple
 	forward map[objRel]map[string]struct{}
+	// usersets is the part of forward whose users are usersets.
+	usersets map[objRel]map[string]struct{}
 	reverse map[userObjRel]map[string]struct{}
 	changes []Change
 }
@@ -42,6 +44,7 @@ func (s *MemoryStore) org(org string, create bool) *memOrg {
 	o := s.orgs[org]
 	if o == nil && create {
 		o = &memOrg{tuples: map[tupleKey]Tuple{}, forward: map[objRel]map[string]struct{}{},
+			usersets: map[objRel]map[string]struct{}{},
 			reverse: map[userObjRel]map[string]struct{}{}}
 		s.orgs[org] = o
 	}
@@ -173,6 +176,12 @@ func (o *memOrg) add(t Tuple) {
 		o.forward[f] = map[string]struct{}{}
 	}
 	o.forward[f][t.User] = struct{}{}
+	if strings.Contains(t.User, "#") {
+		if o.usersets[f] == nil {
+			o.usersets[f] = map[string]struct{}{}
+		}
+		o.usersets[f][t.User] = struct{}{}
+	}
 	r := userObjRel{t.User, objectType(t.Object), t.Relation}
 	if o.reverse[r] == nil {
 		o.reverse[r] = map[string]struct{}{}
@@ -188,6 +197,9 @@ func (o *memOrg) remove(k tupleKey) bool {
 	f := objRel{k.object, k.relation}
 	if delete(o.forward[f], k.user); len(o.forward[f]) == 0 {
 		delete(o.forward, f)
+	}
+	if delete(o.usersets[f], k.user); len(o.usersets[f]) == 0 {
+		delete(o.usersets, f)
 	}
 	r := userObjRel{k.user, objectType(k.object), k.relation}
 	if delete(o.reverse[r], k.object); len(o.reverse[r]) == 0 {
@@ -247,6 +259,9 @@ func (s *MemoryStore) match(org string, f Filter, after *Tuple) []Tuple {
 	case f.ObjectID != "" && f.Relation != "":
 		obj := f.ObjectType + ":" + f.ObjectID
 		users := o.forward[objRel{obj, f.Relation}]
+		if f.UsersetsOnly {
+			users = o.usersets[objRel{obj, f.Relation}]
+		}
 		out = make([]Tuple, 0, len(users))
 		for u := range users {
 			consider(o.tuples[tupleKey{obj, f.Relation, u}])
@@ -319,6 +334,45 @@ func decodeSortKey(cursor string) (*Tuple, error) {
 		t.User += "#" + p[5]
 	}
 	return &t, nil
+}
+
+// ReadDirect implements [Store] with three index lookups.
+func (s *MemoryStore) ReadDirect(ctx context.Context, org, object, relation, user string) ([]Tuple, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o := s.orgs[org]
+	if o == nil {
+		return nil, nil
+	}
+	var out []Tuple
+	add := func(u string) {
+		if t, ok := o.tuples[tupleKey{object, relation, u}]; ok {
+			out = append(out, cloneTuple(t))
+		}
+	}
+	add(user)
+	if w, ok := wildcardOf(user); ok {
+		add(w)
+	}
+	sets := o.usersets[objRel{object, relation}]
+	start := len(out)
+	for u := range sets {
+		if u != user {
+			add(u)
+		}
+	}
+	slices.SortFunc(out[start:], compareTuples)
+	return out, nil
+}
+
+// wildcardOf returns "type:*" for a user "type:id", and false for
+// wildcards and usersets.
+func wildcardOf(user string) (string, bool) {
+	typ, id, ok := strings.Cut(user, ":")
+	if !ok || id == "*" || strings.Contains(id, "#") {
+		return "", false
+	}
+	return typ + ":*", true
 }
 
 // Changes implements [Store].

@@ -30,21 +30,6 @@ func (s *Service) newResolver(ctx context.Context, org string, cm *compiledModel
 	return r
 }
 
-// lookup finds the tuple object#relation@user among the contextual tuples
-// and in the store.
-func (r *resolver) lookup(object, relation, user string) (Tuple, bool, error) {
-	for _, t := range r.extra {
-		if t.Object == object && t.Relation == relation && t.User == user {
-			return t, true, nil
-		}
-	}
-	t, ok, err := r.store.Lookup(r.ctx, r.org, object, relation, user)
-	if err != nil {
-		return Tuple{}, false, fmt.Errorf("authz: reading tuples: %w", err)
-	}
-	return t, ok, nil
-}
-
 // read returns every tuple on object#relation (only usersets when asked),
 // from the contextual tuples and the store, reading all pages.
 func (r *resolver) read(object, relation string, usersetsOnly bool) ([]Tuple, error) {
@@ -174,58 +159,54 @@ func (r *resolver) exclusion(ri *relInfo, object string, w *Rewrite, user userRe
 	return !sub, nil
 }
 
+// readDirect returns the tuples that can decide a direct assignment for
+// user: see [Store.ReadDirect]. Contextual tuples come first.
+func (r *resolver) readDirect(object, relation, user string) ([]Tuple, error) {
+	var out []Tuple
+	wild, hasWild := wildcardOf(user)
+	for _, t := range r.extra {
+		if t.Object == object && t.Relation == relation &&
+			(t.User == user || (hasWild && t.User == wild) || strings.Contains(t.User, "#")) {
+			out = append(out, t)
+		}
+	}
+	ts, err := r.store.ReadDirect(r.ctx, r.org, object, relation, user)
+	if err != nil {
+		return nil, fmt.Errorf("authz: reading tuples: %w", err)
+	}
+	if out == nil {
+		return ts, nil
+	}
+	return append(out, ts...), nil
+}
+
 // direct resolves a direct assignment: a tuple naming the user itself, the
 // wildcard of its type, or a userset that contains the user.
 func (r *resolver) direct(ri *relInfo, object string, user userRef, depth int) (bool, error) {
-	var firstErr error
-	try := func(u string) bool {
-		t, found, err := r.lookup(object, ri.name, u)
-		if err == nil && found {
-			var ok bool
-			ok, err = r.holds(t)
-			if ok {
-				return true
-			}
-		}
-		if err != nil && firstErr == nil {
-			firstErr = err
-		}
-		return false
-	}
-	if ri.allowed[user.key()] && try(user.String()) {
-		return true, nil
-	}
-	if user.rel == "" && !user.wildcard() && ri.allowed[user.typ+":*"] && try(user.typ+":*") {
-		return true, nil
-	}
-	ok, err := r.viaUsersets(ri, object, user, depth)
-	if ok {
-		return true, nil
-	}
-	if firstErr == nil {
-		firstErr = err
-	}
-	return false, firstErr
-}
-
-// viaUsersets follows the tuples object#relation@type:id#rel to the
-// usersets they name.
-func (r *resolver) viaUsersets(ri *relInfo, object string, user userRef, depth int) (bool, error) {
-	hasUsersets := false
-	for _, ref := range ri.direct {
-		hasUsersets = hasUsersets || ref.Relation != ""
-	}
-	if !hasUsersets {
-		return false, nil
-	}
-	tuples, err := r.read(object, ri.name, true)
+	us := user.String()
+	ts, err := r.readDirect(object, ri.name, us)
 	if err != nil {
 		return false, err
 	}
 	var firstErr error
-	for _, t := range tuples {
-		if t.User == user.String() || !allowedNow(ri, t.User) {
-			continue // the exact userset was looked up already
+	note := func(err error) {
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	for _, t := range ts {
+		if strings.Contains(t.User, "#") && t.User != us || !allowedNow(ri, t.User) {
+			continue
+		}
+		ok, err := r.holds(t)
+		if ok {
+			return true, nil
+		}
+		note(err)
+	}
+	for _, t := range ts {
+		if !strings.Contains(t.User, "#") || t.User == us || !allowedNow(ri, t.User) {
+			continue
 		}
 		ok, err := r.holds(t)
 		if err == nil && ok {
@@ -235,9 +216,7 @@ func (r *resolver) viaUsersets(ri *relInfo, object string, user userRef, depth i
 		if ok {
 			return true, nil
 		}
-		if err != nil && firstErr == nil {
-			firstErr = err
-		}
+		note(err)
 	}
 	return false, firstErr
 }

@@ -97,6 +97,12 @@ type Store interface {
 	Write(ctx context.Context, org string, b WriteBatch) error
 	// Lookup returns the tuple with exactly this object, relation and user.
 	Lookup(ctx context.Context, org, object, relation, user string) (Tuple, bool, error)
+	// ReadDirect returns the tuples on object#relation whose user is
+	// exactly user, or the wildcard of user's type when user is a plain
+	// object, or any userset: what resolving a direct assignment needs,
+	// in one indexed read. The exact and wildcard tuples come first, then
+	// the usersets in Read's order.
+	ReadDirect(ctx context.Context, org, object, relation, user string) ([]Tuple, error)
 	// Read returns the tuples matching f, ordered by object type, object
 	// ID, relation and user, after the cursor, at most limit of them (all
 	// when limit <= 0), and the cursor of the next page ("" at the end).

@@ -106,6 +106,8 @@ func TestLookupsUseIndexes(t *testing.T) {
 			AND relation = 'v' AND user_type = 'u' AND user_id = 'a' AND user_relation = ''`,
 		"forward": `SELECT user_id FROM authz_tuples WHERE org = 'o' AND object_type = 'd' AND object_id = '1'
 			AND relation = 'v' ORDER BY object_type, object_id, relation, user_type, user_id, user_relation`,
+		"usersets": `SELECT user_id FROM authz_tuples WHERE org = 'o' AND object_type = 'd' AND object_id = '1'
+			AND relation = 'v' AND user_relation <> ''`,
 		"reverse": `SELECT object_id FROM authz_tuples WHERE org = 'o' AND user_type = 'u' AND user_id = 'a'
 			AND user_relation = '' AND object_type = 'd' AND relation = 'v'
 			ORDER BY object_type, object_id, relation, user_type, user_id, user_relation`,

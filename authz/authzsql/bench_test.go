@@ -4,12 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/authz"
-	"github.com/gatehouse/gatehouse/internal/sqlkit/sqlkittest"
+	"github.com/gatehouse/gatehouse/internal/sqlkit"
 )
 
 // benchTuples mirrors the data of package authz's benchmarks: n tuples,
@@ -90,13 +92,34 @@ type document
     define viewer: [user, user:*, group#member] or editor or viewer from parent
 `
 
-var benchServices sync.Map
+var (
+	benchServices sync.Map
+	benchDirs     []string
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	for _, d := range benchDirs {
+		os.RemoveAll(d)
+	}
+	os.Exit(code)
+}
 
 func benchService(b *testing.B, n int) *authz.Service {
 	if s, ok := benchServices.Load(n); ok {
 		return s.(*authz.Service)
 	}
-	db := sqlkittest.SQLite(b)
+	// The database outlives the sub-benchmark that made it; TestMain
+	// removes it.
+	dir, err := os.MkdirTemp("", "authzsql-bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchDirs = append(benchDirs, dir)
+	db, err := sqlkit.OpenSQLite(filepath.Join(dir, "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
 	store := newStore(b, db)
 	bulkLoad(b, db, benchTuples(n))
 	s, err := authz.New(authz.Config{Store: store})

@@ -18,7 +18,7 @@ import (
 type queries struct {
 	insertModel, latestModelID, model, models         string
 	lock, deleteTuple, insertTuple, logChange, lookup string
-	changes                                           string
+	changes, direct                                   string
 }
 
 const tupleCols = `object_type, object_id, relation, user_type, user_id, user_relation`
@@ -42,11 +42,12 @@ func prepare(db *sqlkit.DB) queries {
 		changes: `SELECT seq, op, object, relation, user_, condition_name, condition_context, at
 			FROM authz_changes WHERE org = ? AND seq > ? ORDER BY seq LIMIT ?`,
 	}
+	q.direct = directQuery
 	if db.Dialect == sqlkit.Postgres {
 		q.lock = `SELECT pg_advisory_xact_lock(1635023482, hashtext(?))`
 	}
 	for _, p := range []*string{&q.insertModel, &q.latestModelID, &q.model, &q.models, &q.lock,
-		&q.deleteTuple, &q.insertTuple, &q.logChange, &q.lookup, &q.changes} {
+		&q.deleteTuple, &q.insertTuple, &q.logChange, &q.lookup, &q.changes, &q.direct} {
 		*p = db.Rebind(*p)
 	}
 	return q

@@ -30,6 +30,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) authz.Store) {
 		{"DuplicatesAndMissing", testDuplicatesAndMissing},
 		{"Conditions", testConditions},
 		{"ReadFilters", testReadFilters},
+		{"ReadDirect", testReadDirect},
 		{"ReadPaging", testReadPaging},
 		{"Changes", testChanges},
 		{"OrganizationsIsolated", testIsolation},
@@ -390,5 +391,45 @@ func testConcurrentWrites(t *testing.T, s authz.Store) {
 	cs, _, _ := s.Changes(ctx, org, "", 0)
 	if len(cs) != 40 {
 		t.Errorf("after concurrent writes: %d changes, want 40", len(cs))
+	}
+}
+
+func testReadDirect(t *testing.T, s authz.Store) {
+	mustWrite(t, s, org,
+		tup("doc:1", "viewer", "user:anne"),
+		tup("doc:1", "viewer", "user:*"),
+		tup("doc:1", "viewer", "group:ops#member"),
+		tup("doc:1", "viewer", "group:eng#member"),
+		tup("doc:1", "viewer", "user:bob"),
+		tup("doc:1", "editor", "group:x#member"),
+		tup("doc:2", "viewer", "group:y#member"),
+	)
+	tests := []struct {
+		user string
+		want []string
+	}{
+		{"user:anne", []string{"user:anne", "user:*", "group:eng#member", "group:ops#member"}},
+		{"user:carl", []string{"user:*", "group:eng#member", "group:ops#member"}},
+		{"group:eng#member", []string{"group:eng#member", "group:ops#member"}},
+		{"user:*", []string{"user:*", "group:eng#member", "group:ops#member"}},
+	}
+	for _, tc := range tests {
+		ts, err := s.ReadDirect(ctx, org, "doc:1", "viewer", tc.user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, tp := range ts {
+			if tp.Object != "doc:1" || tp.Relation != "viewer" {
+				t.Errorf("ReadDirect returned %s", tp)
+			}
+			got = append(got, tp.User)
+		}
+		if d := cmp.Diff(tc.want, got); d != "" {
+			t.Errorf("ReadDirect(doc:1#viewer, %s) (-want +got):\n%s", tc.user, d)
+		}
+	}
+	if ts, err := s.ReadDirect(ctx, "org_other", "doc:1", "viewer", "user:anne"); err != nil || len(ts) != 0 {
+		t.Errorf("ReadDirect in another organization = %v, %v", ts, err)
 	}
 }
