@@ -33,8 +33,8 @@ type memOrg struct {
 	forward map[objRel]map[string]struct{}
 	// usersets is the part of forward whose users are usersets.
 	usersets map[objRel]map[string]struct{}
-	reverse map[userObjRel]map[string]struct{}
-	changes []Change
+	reverse  map[userObjRel]map[string]struct{}
+	changes  []Change
 }
 
 // NewMemoryStore returns an empty [MemoryStore].
@@ -45,7 +45,7 @@ func (s *MemoryStore) org(org string, create bool) *memOrg {
 	if o == nil && create {
 		o = &memOrg{tuples: map[tupleKey]Tuple{}, forward: map[objRel]map[string]struct{}{},
 			usersets: map[objRel]map[string]struct{}{},
-			reverse: map[userObjRel]map[string]struct{}{}}
+			reverse:  map[userObjRel]map[string]struct{}{}}
 		s.orgs[org] = o
 	}
 	return o
