@@ -55,6 +55,9 @@ func (s *Sealer) Seal(ctx context.Context, plaintext, associatedData []byte) ([]
 	if err != nil {
 		return nil, fmt.Errorf("secrets: sealing: %w", err)
 	}
+	if len(wrapped) > 0xffff {
+		return nil, fmt.Errorf("secrets: sealing: wrapped key of %d bytes", len(wrapped))
+	}
 	aead, err := newGCM(dk)
 	if err != nil {
 		return nil, err

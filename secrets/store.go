@@ -136,6 +136,9 @@ type Store interface {
 	// denial).
 	AppendEvent(ctx context.Context, ev Event) error
 	// Events returns up to limit events recorded after the cursor ("" for
-	// the start), oldest first, each with its Cursor set.
+	// the start), oldest first, each with its Cursor set. It must never
+	// return an event while one with an earlier position may still
+	// become visible (an uncommitted transaction), or a reader following
+	// the cursor would skip it for good.
 	Events(ctx context.Context, after string, limit int) ([]Event, error)
 }

@@ -59,8 +59,8 @@ func scanKey(sc interface{ Scan(...any) error }) (secrets.APIKey, error) {
 	return k, nil
 }
 
-func (s *Store) oneKey(ctx context.Context, q string, args ...any) (secrets.APIKey, error) {
-	k, err := scanKey(s.db.QueryRowContext(ctx, q, args...))
+func (s *Store) oneKey(row *sql.Row) (secrets.APIKey, error) {
+	k, err := scanKey(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return secrets.APIKey{}, secrets.ErrNotFound
 	}
@@ -73,12 +73,12 @@ func (s *Store) oneKey(ctx context.Context, q string, args ...any) (secrets.APIK
 // APIKeyByHash implements [secrets.APIKeyStore], through the unique
 // index on the hash.
 func (s *Store) APIKeyByHash(ctx context.Context, hash []byte) (secrets.APIKey, error) {
-	return s.oneKey(ctx, s.q.keyByHash, hash)
+	return s.oneKey(s.byHash.QueryRowContext(ctx, hash))
 }
 
 // APIKey implements [secrets.APIKeyStore].
 func (s *Store) APIKey(ctx context.Context, org, id string) (secrets.APIKey, error) {
-	return s.oneKey(ctx, s.q.key, org, id)
+	return s.oneKey(s.db.QueryRowContext(ctx, s.q.key, org, id))
 }
 
 // ListAPIKeys implements [secrets.APIKeyStore].

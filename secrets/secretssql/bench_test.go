@@ -2,6 +2,7 @@ package secretssql_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"testing"
 
@@ -10,7 +11,11 @@ import (
 )
 
 func sqliteService(b *testing.B, keys string) (*secrets.Service, secrets.Store) {
-	st := newStore(b, sqlkittest.SQLite(b))
+	return sqlService(b, sqlkittest.SQLite(b), keys)
+}
+
+func sqlService(b *testing.B, db *sql.DB, keys string) (*secrets.Service, secrets.Store) {
+	st := newStore(b, db)
 	svc, err := secrets.New(secrets.Config{Store: st, Keys: ring(b, keys)})
 	if err != nil {
 		b.Fatal(err)
@@ -22,6 +27,17 @@ func sqliteService(b *testing.B, keys string) (*secrets.Service, secrets.Store) 
 // (target: under 50 µs).
 func BenchmarkVerifyAPIKeySQLite(b *testing.B) {
 	svc, _ := sqliteService(b, secrets.GenerateMasterKey())
+	benchVerify(b, svc)
+}
+
+// BenchmarkVerifyAPIKeyPostgres verifies a valid key against PostgreSQL
+// (skipped without GATEHOUSE_TEST_POSTGRES).
+func BenchmarkVerifyAPIKeyPostgres(b *testing.B) {
+	svc, _ := sqlService(b, sqlkittest.Postgres(b), secrets.GenerateMasterKey())
+	benchVerify(b, svc)
+}
+
+func benchVerify(b *testing.B, svc *secrets.Service) {
 	ctx := context.Background()
 	is, err := svc.IssueAPIKey(ctx, "org1", secrets.IssueRequest{
 		Owner: secrets.Owner{Type: secrets.OwnerUser,

@@ -70,9 +70,8 @@ func (s *Store) advance(ctx context.Context, tx *sql.Tx, sec secrets.Secret,
 	// Tell a deleted secret from a lost race.
 	var deleted sqlkit.Time
 	var latest int
-	if e := tx.QueryRowContext(ctx, s.q.lockSecret, sec.OrganizationID,
-		sec.Name).Scan(&latest, &deleted); e == nil &&
-		!deleted.T.IsZero() {
+	row := tx.QueryRowContext(ctx, s.q.lockSecret, sec.OrganizationID, sec.Name)
+	if e := row.Scan(&latest, &deleted); e == nil && !deleted.T.IsZero() {
 		return secrets.ErrDeleted
 	}
 	return err
@@ -113,9 +112,8 @@ func (s *Store) Version(ctx context.Context, org, name string,
 	var deleted, created sqlkit.Time
 	var num sql.NullInt64
 	var keyID sql.NullString
-	err := s.db.QueryRowContext(ctx, s.q.version, version, version, org,
-		name).Scan(&deleted, &num, &keyID,
-		&v.WrappedKey, &v.Ciphertext, &created)
+	row := s.version.QueryRowContext(ctx, version, version, org, name)
+	err := row.Scan(&deleted, &num, &keyID, &v.WrappedKey, &v.Ciphertext, &created)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return v, secrets.ErrNotFound

@@ -43,6 +43,10 @@ func Migrate(ctx context.Context, db *sql.DB) error {
 type Store struct {
 	db *sqlkit.DB
 	q  queries
+	// byHash and version serve the hot paths (verification, reads),
+	// prepared once: parsing them on every request costs SQLite more
+	// than running them.
+	byHash, version *sql.Stmt
 }
 
 var _ secrets.Store = (*Store)(nil)
@@ -54,7 +58,14 @@ func New(db *sql.DB) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secretssql: %w", err)
 	}
-	return &Store{db: d, q: prepare(d)}, nil
+	st := &Store{db: d, q: prepare(d)}
+	if st.byHash, err = db.Prepare(st.q.keyByHash); err == nil {
+		st.version, err = db.Prepare(st.q.version)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("secretssql: preparing queries (did Migrate run?): %w", err)
+	}
+	return st, nil
 }
 
 // execer is what both *sql.DB and *sql.Tx offer.
