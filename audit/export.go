@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 
 	"github.com/transparency-dev/merkle/compact"
 )
@@ -45,6 +46,11 @@ type ExportOptions struct {
 	// From <= index < To (To 0 means all). The export stays verifiable:
 	// the header carries the hashes of the subtrees around the range.
 	From, To uint64
+	// Since and Until, when set, narrow the range to the smallest one
+	// that holds every event with Since <= Time < Until. Events whose
+	// time is out of order with their index may come along; the range is
+	// what is proven.
+	Since, Until time.Time
 	// ConsistencyFrom, when not zero, adds a consistency proof from this
 	// tree size (of a checkpoint the customer kept) to the export's.
 	ConsistencyFrom uint64
@@ -110,11 +116,10 @@ func (s *Service) exportHeader(ctx context.Context, org string, opts ExportOptio
 	if err != nil {
 		return nil, fmt.Errorf("audit: reading head of %s: %w", org, err)
 	}
-	end := cp.Size
-	if opts.To > 0 {
-		end = min(opts.To, cp.Size)
+	start, end, err := s.exportRange(ctx, org, opts, head.Start, cp.Size)
+	if err != nil {
+		return nil, err
 	}
-	start := min(max(head.Start, opts.From), end)
 	hdr := &ExportHeader{Format: ExportFormat, Organization: org, Checkpoint: string(msg),
 		Start: start, End: end}
 	if hdr.Left, err = s.rangeHashes(ctx, org, 0, start); err != nil {
@@ -131,6 +136,28 @@ func (s *Service) exportHeader(ctx context.Context, org string, opts ExportOptio
 		hdr.Consistency = &Consistency{Size: opts.ConsistencyFrom, Proof: p}
 	}
 	return hdr, nil
+}
+
+// exportRange returns the index range [start, end) that opts selects
+// within the retained events of a tree of the given size.
+func (s *Service) exportRange(ctx context.Context, org string, opts ExportOptions,
+	retained, size uint64) (uint64, uint64, error) {
+	end := size
+	if opts.To > 0 {
+		end = min(opts.To, size)
+	}
+	start := max(retained, opts.From)
+	if !opts.Since.IsZero() || !opts.Until.IsZero() {
+		from, to, err := s.cfg.Store.Span(ctx, org, opts.Since, opts.Until)
+		if err != nil {
+			return 0, 0, fmt.Errorf("audit: finding the events of %s in the time range: %w", org, err)
+		}
+		if from == to {
+			from, to = start, start
+		}
+		start, end = max(start, from), min(end, to)
+	}
+	return min(start, end), end, nil
 }
 
 // rangeHashes returns the hashes of the perfect subtrees that cover the

@@ -363,3 +363,25 @@ func TestVerifyRangeExport(t *testing.T) {
 		t.Errorf("range export holds %d events from %d, want 7 from 5", rep.Events, rep.Start)
 	}
 }
+
+func TestVerifyTimeRangeExport(t *testing.T) {
+	t.Parallel()
+	s, _ := newService(t, audit.Config{})
+	recordN(t, s, "org_1", 0, 30, nil)
+	v := verifier(t, s)
+	for _, tc := range []struct {
+		name         string
+		since, until time.Time
+		events       uint64
+	}{
+		{"a window", t0.Add(10 * time.Minute), t0.Add(20 * time.Minute), 10},
+		{"open end", t0.Add(25 * time.Minute), time.Time{}, 5},
+		{"nothing in range", t0.Add(time.Hour), time.Time{}, 0},
+	} {
+		exp := export(t, s, "org_1", audit.ExportOptions{Since: tc.since, Until: tc.until})
+		rep, err := audit.Verify(bytes.NewReader(exp), v, nil)
+		if err != nil || !rep.OK() || rep.Events != tc.events {
+			t.Errorf("%s: %v %v, %d events; want %d", tc.name, err, rep.Problems, rep.Events, tc.events)
+		}
+	}
+}

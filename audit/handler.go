@@ -17,9 +17,10 @@ import (
 //
 //	GET /events       list, newest first: since, until (RFC 3339), action
 //	                  (repeatable), actor, target, limit, cursor
-//	GET /export       format=jsonl (verifiable; from and to select an index
-//	                  range, consistency_from=N adds a proof from a kept
-//	                  checkpoint) or format=csv (the list filters apply)
+//	GET /export       format=jsonl (verifiable; since and until, or from
+//	                  and to, select a range; consistency_from=N adds a
+//	                  proof from a kept checkpoint) or format=csv (the list
+//	                  filters apply)
 //	GET /checkpoint   the latest signed checkpoint and the verifier key
 //	GET /proof        inclusion (index, size) or consistency (from, size)
 //
@@ -178,9 +179,17 @@ func uintParam(v url.Values, name string) (uint64, error) {
 	return n, nil
 }
 
-// exportOptions reads from, to and consistency_from, each optional.
+// exportOptions reads since, until, from, to and consistency_from, each
+// optional.
 func exportOptions(v url.Values) (ExportOptions, error) {
 	var opts ExportOptions
+	var err error
+	if opts.Since, err = timeParam(v, "since"); err != nil {
+		return opts, err
+	}
+	if opts.Until, err = timeParam(v, "until"); err != nil {
+		return opts, err
+	}
 	for name, dst := range map[string]*uint64{"from": &opts.From, "to": &opts.To,
 		"consistency_from": &opts.ConsistencyFrom} {
 		if v.Get(name) == "" {

@@ -116,6 +116,7 @@ func TestHandlerRefusesBadRequests(t *testing.T) {
 		{"bad export format", "org_1", "/export?format=xml", 400, "invalid_parameter"},
 		{"bad consistency", "org_1", "/export?consistency_from=-1", 400, "invalid_parameter"},
 		{"empty range", "org_1", "/export?from=5&to=5", 400, "invalid_parameter"},
+		{"bad export since", "org_1", "/export?since=monday", 400, "invalid_parameter"},
 		{"bad from", "org_1", "/export?from=x", 400, "invalid_parameter"},
 		{"proof beyond the log", "org_1", "/proof?index=0&size=99", 400, "invalid_parameter"},
 		{"proof index beyond size", "org_1", "/proof?index=5&size=5", 400, "invalid_parameter"},
@@ -189,6 +190,13 @@ func TestHandlerExportsAndProves(t *testing.T) {
 	rep, err = audit.Verify(bytes.NewReader(part), verifier(t, s), nil)
 	if err != nil || !rep.OK() || rep.Events != 3 {
 		t.Errorf("range export: %v %v, %d events", err, rep.Problems, rep.Events)
+	}
+
+	since := url.QueryEscape(t0.Add(8 * time.Minute).Format(time.RFC3339))
+	_, part = get(t, srv, "org_1", "/export?since="+since)
+	rep, err = audit.Verify(bytes.NewReader(part), verifier(t, s), nil)
+	if err != nil || !rep.OK() || rep.Events != 4 {
+		t.Errorf("time range export: %v %v, %d events", err, rep.Problems, rep.Events)
 	}
 
 	_, body := get(t, srv, "org_1", "/export?format=csv&actor=user_2")

@@ -188,6 +188,29 @@ func (s *MemoryStore) Prune(ctx context.Context, org string, cutoff time.Time) (
 	return l.head.Start, nil
 }
 
+// Span implements [Store].
+func (s *MemoryStore) Span(ctx context.Context, org string, since, until time.Time) (uint64, uint64, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	l := s.orgs[org]
+	if l == nil {
+		return 0, 0, nil
+	}
+	q := Query{Since: since, Until: until}
+	var from, to uint64
+	found := false
+	for _, e := range l.entries {
+		if !q.matches(&e.Event) {
+			continue
+		}
+		if !found {
+			from, found = e.Index, true
+		}
+		to = e.Index + 1
+	}
+	return from, to, nil
+}
+
 // Organizations implements [Store].
 func (s *MemoryStore) Organizations(ctx context.Context) ([]string, error) {
 	s.mu.RLock()

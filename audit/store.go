@@ -94,6 +94,10 @@ type Store interface {
 	// including, the first whose Time is not before cutoff, keeping the
 	// tree's nodes, and returns the new Start.
 	Prune(ctx context.Context, org string, cutoff time.Time) (uint64, error)
+	// Span returns the smallest index range [from, to) that holds every
+	// retained event of org with since <= Time < until (a zero time is
+	// open), or from == to when there is none.
+	Span(ctx context.Context, org string, since, until time.Time) (from, to uint64, err error)
 	// Organizations returns the IDs of the organizations that have a
 	// log, in byte order.
 	Organizations(ctx context.Context) ([]string, error)

@@ -5,7 +5,29 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 )
+
+// Span implements [audit.Store], reading the time index.
+func (s *Store) Span(ctx context.Context, org string, since, until time.Time) (uint64, uint64, error) {
+	conds, args := []string{"org = ?"}, []any{org}
+	if !since.IsZero() {
+		conds, args = append(conds, "occurred_at >= ?"), append(args, s.db.Time(since))
+	}
+	if !until.IsZero() {
+		conds, args = append(conds, "occurred_at < ?"), append(args, s.db.Time(until))
+	}
+	var lo, hi sql.NullInt64
+	q := `SELECT min(idx), max(idx) FROM audit_events WHERE ` + strings.Join(conds, " AND ")
+	if err := s.db.QueryRowContext(ctx, s.db.Rebind(q), args...).Scan(&lo, &hi); err != nil {
+		return 0, 0, fmt.Errorf("auditsql: finding the span of %s: %w", org, err)
+	}
+	if !lo.Valid {
+		return 0, 0, nil
+	}
+	return uint64(lo.Int64), uint64(hi.Int64) + 1, nil
+}
 
 // Organizations implements [audit.Store].
 func (s *Store) Organizations(ctx context.Context) ([]string, error) {

@@ -35,6 +35,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) audit.Store) {
 		{"OrganizationsIsolated", testIsolation},
 		{"ConcurrentAppendsOneTree", testConcurrent},
 		{"OrganizationsAndStreamCursors", testStreamCursors},
+		{"Span", testSpan},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -465,5 +466,41 @@ func testStreamCursors(t *testing.T, st audit.Store) {
 		if got, _ := st.StreamCursor(ctx, c.stream, c.org); got != c.want {
 			t.Errorf("cursor %s/%s = %d, want %d", c.stream, c.org, got, c.want)
 		}
+	}
+}
+
+func testSpan(t *testing.T, st audit.Store) {
+	ctx := context.Background()
+	s := service(t, st)
+	// Event 4 happened before event 3, as clocks of several instances allow.
+	for i := range 8 {
+		e := event("org_a", i)
+		if i == 4 {
+			e.Time = base.Add(2*time.Minute + 30*time.Second)
+		}
+		if err := s.Record(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct {
+		name         string
+		since, until time.Time
+		from, to     uint64
+	}{
+		{"all", time.Time{}, time.Time{}, 0, 8},
+		{"from the third minute", base.Add(3 * time.Minute), time.Time{}, 3, 8},
+		{"an early event recorded late", base.Add(2 * time.Minute), base.Add(3 * time.Minute), 2, 5},
+		{"until", time.Time{}, base.Add(2 * time.Minute), 0, 2},
+	} {
+		from, to, err := st.Span(ctx, "org_a", tc.since, tc.until)
+		if err != nil || from != tc.from || to != tc.to {
+			t.Errorf("%s: span [%d, %d), %v; want [%d, %d)", tc.name, from, to, err, tc.from, tc.to)
+		}
+	}
+	if from, to, _ := st.Span(ctx, "org_a", base.Add(time.Hour), time.Time{}); from != to {
+		t.Errorf("an empty span is [%d, %d)", from, to)
+	}
+	if from, to, _ := st.Span(ctx, "org_b", time.Time{}, time.Time{}); from != to {
+		t.Errorf("org_b sees a span [%d, %d) of org_a", from, to)
 	}
 }
