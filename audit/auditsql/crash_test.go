@@ -5,17 +5,21 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"database/sql"
 	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/audit"
 	"github.com/gatehouse/gatehouse/audit/auditsql"
 	"github.com/gatehouse/gatehouse/internal/sqlkit"
+	"github.com/gatehouse/gatehouse/internal/sqlkit/sqlkittest"
 )
 
 var key = ed25519.NewKeyFromSeed(bytes.Repeat([]byte{5}, 32))
@@ -36,18 +40,54 @@ func seqEvent(seq int) audit.Event {
 
 const childEnv = "AUDITSQL_CRASH_CHILD_DB"
 
-// TestKillMidBatch kills a process that records batches as fast as it can
-// and checks that every event whose Record returned survived, and that
-// the log still verifies.
+// TestKillMidBatch kills a process that records as fast as it can and
+// checks that every event whose Record returned survived, and that the
+// log still verifies, on SQLite and on PostgreSQL.
 func TestKillMidBatch(t *testing.T) {
-	if path := os.Getenv(childEnv); path != "" {
-		recordForever(t, path)
+	if spec := os.Getenv(childEnv); spec != "" {
+		recordForever(t, spec)
 		return
 	}
 	t.Parallel()
-	path := filepath.Join(t.TempDir(), "audit.db")
+	t.Run("sqlite", func(t *testing.T) {
+		t.Parallel()
+		killMidBatch(t, "sqlite:"+filepath.Join(t.TempDir(), "audit.db"))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		t.Parallel()
+		db := sqlkittest.Postgres(t)
+		var schema string
+		if err := db.QueryRow(`SELECT current_schema()`).Scan(&schema); err != nil {
+			t.Fatal(err)
+		}
+		u, err := url.Parse(os.Getenv(sqlkittest.EnvPostgres))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		killMidBatch(t, "postgres:"+u.String())
+	})
+}
+
+// openSpec opens "sqlite:<path>" or "postgres:<dsn>".
+func openSpec(t *testing.T, spec string) *sql.DB {
+	kind, target, _ := strings.Cut(spec, ":")
+	open := sqlkit.OpenSQLite
+	if kind == "postgres" {
+		open = sqlkit.OpenPostgres
+	}
+	db, err := open(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func killMidBatch(t *testing.T, spec string) {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKillMidBatch$")
-	cmd.Env = append(os.Environ(), childEnv+"="+path)
+	cmd.Env = append(os.Environ(), childEnv+"="+spec)
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -67,15 +107,12 @@ func TestKillMidBatch(t *testing.T) {
 	if len(acked) < 500 {
 		t.Fatalf("the child acknowledged only %d events", len(acked))
 	}
-	checkSurvivors(t, path, acked)
+	db := openSpec(t, spec)
+	defer db.Close()
+	checkSurvivors(t, db, acked)
 }
 
-func checkSurvivors(t *testing.T, path string, acked map[int]bool) {
-	db, err := sqlkit.OpenSQLite(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+func checkSurvivors(t *testing.T, db *sql.DB, acked map[int]bool) {
 	st := newStore(t, db)
 	s := service(t, st)
 	found, err := s.Query(context.Background(), "org_1", audit.Query{Limit: 1000})
@@ -103,11 +140,8 @@ func checkSurvivors(t *testing.T, path string, acked map[int]bool) {
 
 // recordForever records from several goroutines through a Recorder and
 // prints the sequence number of each event whose Record returned.
-func recordForever(t *testing.T, path string) {
-	db, err := sqlkit.OpenSQLite(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+func recordForever(t *testing.T, spec string) {
+	db := openSpec(t, spec)
 	rec := service(t, newStore(t, db)).NewRecorder(audit.RecorderConfig{})
 	var mu sync.Mutex
 	var wg sync.WaitGroup
