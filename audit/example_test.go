@@ -5,6 +5,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"net/http/httptest"
+	"net/netip"
 
 	"github.com/gatehouse/gatehouse/audit"
 )
@@ -82,4 +84,17 @@ func ExampleSecret() {
 	// Output:
 	// [REDACTED]
 	// [REDACTED]
+}
+
+// Behind a load balancer at 10.0.0.0/8, the client is the last address
+// the balancer appended; what the client itself sent is ignored.
+func ExampleRequestContext_FromRequest() {
+	rc := audit.RequestContext{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+	r := httptest.NewRequest("GET", "/login", nil)
+	r.RemoteAddr = "10.0.3.7:41000"
+	r.Header.Set("X-Forwarded-For", "6.6.6.6, 203.0.113.50")
+	r.Header.Set("User-Agent", "Mozilla/5.0")
+	c := rc.FromRequest(r)
+	fmt.Println(c.IP, c.UserAgent)
+	// Output: 203.0.113.50 Mozilla/5.0
 }
