@@ -1,45 +1,93 @@
 // Package sso gives each organization of a host's product single sign-on
-// through its own identity provider: a SAML 2.0 service provider and an
-// OpenID Connect relying party behind one normalized [Profile].
+// through its own identity provider: a SAML 2.0 service provider (on
+// github.com/russellhaering/gosaml2) and an OpenID Connect relying party
+// (on golang.org/x/oauth2 and github.com/lestrrat-go/jwx/v2), behind one
+// normalized [Profile].
 //
 // # Connections
 //
 // An organization has one or more [Connection] values, SAML or OIDC, kept
 // in a [Store]. A SAML connection is configured from the identity
-// provider's metadata (or by entity ID, SSO URL and certificates); several
-// certificates are trusted at once so that rotation breaks nothing. An OIDC
-// connection names an issuer, a client ID and a client secret, which the
-// service seals through the host's [Sealer] before it is stored.
+// provider's metadata document or URL, or by entity ID, SSO URL and
+// certificates; several certificates are trusted at once so that rotation
+// breaks nothing, and [SAMLConfig.CertificateStatus] reports those about to
+// expire. Metadata from a URL is fetched again when older than
+// Config.MetadataRefresh, keeping the last good copy when that fails. An
+// OIDC connection names an issuer (discovery), a client ID and a client
+// secret, which the service seals through the host's [Sealer] before the
+// connection is stored, or authenticates with private_key_jwt signed by a
+// crypto.Signer. [Service.CreateConnection] and [Service.UpdateConnection]
+// validate a connection and say what is wrong in a [ValidationError];
+// [Service.AdminHandler] offers the same as a JSON admin API, with the log
+// of recent login attempts.
 //
 // # Flows
 //
-// The host starts a login for an organization, a connection or an email
-// address, with a return path that must be local. The service keeps a
-// [LoginState] in the Store and sends the browser to the identity
-// provider; only the state's random ID travels (as RelayState and
-// AuthnRequest ID, or as OAuth state). When the answer comes back to the
-// ACS or callback endpoint, the state is taken from the Store exactly once,
-// the answer is verified, and the host's success handler receives the
-// [Profile]. All state lives in the Store, so any number of instances
-// behave as one.
+// The host mounts [Service.Handler] at Config.BaseURL and starts a login
+// with [Service.Login] for an organization, a connection or an email
+// address (routed by Config.Domains), with a return path that must be
+// local ([ValidReturnPath]). The service stores a [LoginState] and sends
+// the browser to the identity provider; only the state's random ID
+// travels: as RelayState and AuthnRequest ID for SAML (Redirect or POST
+// binding, optionally signed), as the OAuth state for OIDC (with a nonce
+// and a PKCE S256 challenge). When the answer reaches the ACS or callback
+// endpoint, the state is taken from the Store exactly once, the answer is
+// verified, and Config.OnSuccess receives the [Profile] and the return
+// path. All state lives in the Store, so any number of instances behave as
+// one.
 //
 // # Threat model and what the package checks
 //
-// For SAML, on top of what github.com/russellhaering/gosaml2 checks: one
-// assertion, signed (the whole response may stand in only where the admin
-// allows), signature algorithms other than SHA-1, issuer, audience,
-// recipient, destination, NotBefore and NotOnOrAfter with a bounded clock
-// skew, InResponseTo against a pending request of this connection, and
-// each assertion ID remembered in the Store until it expires so that a
-// replay fails on any instance. Documents are size-limited and a DOCTYPE
-// is refused.
+// For SAML, on top of what gosaml2 checks (signatures, issuer, recipient,
+// destination, status): exactly one assertion, a direct child of the
+// response (which defeats the signature-wrapping family XSW1 to XSW8); a
+// signed assertion, unless the admin accepts a signed response alone
+// (InsecureAllowUnsignedAssertion); no SHA-1 unless allowed
+// (InsecureAllowSHA1); an AudienceRestriction naming the SP; NotBefore and
+// NotOnOrAfter with Config.ClockSkew; InResponseTo naming a pending request
+// of this connection, used once; every assertion ID remembered in the
+// Store until it expires, so that a replay fails on any instance; no
+// DOCTYPE (external entities, entity expansion) and a size limit. Every
+// value of a repeated attribute is kept, the NameID format is exposed, each
+// trusted certificate is tried when a signature names none, and a
+// SignatureValue wrapped over lines (as Google sends it) is accepted.
+// Responses that answer no request are refused unless the admin turns on
+// InsecureAllowIdPInitiated; they are then still replay-protected and
+// their RelayState is used only as a validated local path.
+//
+// For OIDC, [Service.VerifyIDToken] documents its checklist: only the
+// asymmetric algorithms the provider advertises (never "none", never an
+// HMAC keyed with a public key), keys from the provider's JWKS (refreshed,
+// rate-limited, on an unknown key ID), iss (with Entra ID's multi-tenant
+// template), aud and azp, exp, iat and nbf with skew, and the nonce.
+//
+// Every login is bound to the browser that started it by a cookie that
+// Login sets and the ACS and callback require, so that an attacker cannot
+// deliver the answer to a login of his own into a victim's browser (login
+// CSRF). Optionally Config.AllowEmail must approve the profile's email for
+// its organization, so that one customer's IdP cannot assert another
+// customer's users.
 //
 // End users see a generic message; each failure is recorded on the
-// connection with a precise [Reason] for its admins.
+// connection with a precise [Reason] and detail for its admins.
+//
+// What the host MUST do: start its own session in OnSuccess (and rotate
+// any session ID it had), use AllowEmail or its own check before trusting
+// an email across organizations, and serve the handler over HTTPS. What
+// the package does NOT do: single logout, at_hash/c_hash checks (not
+// needed with the code flow and PKCE), and decryption with non-RSA keys.
 //
 // # Writing a Store
 //
-// A Store must be safe for concurrent use, copy what it keeps, and make
-// [Store.TakeLoginState] and [Store.Remember] atomic. The suite
-// [github.com/gatehouse/gatehouse/sso/ssotest.TestStore] checks all of it.
+// A Store must be safe for concurrent use, copy what it keeps, never keep
+// a plaintext client secret, and make [Store.TakeLoginState] and
+// [Store.Remember] atomic. The suite
+// [github.com/gatehouse/gatehouse/sso/ssotest.TestStore] checks all of it;
+// package ssosql is the SQL Store for SQLite and PostgreSQL.
+//
+// # Testing
+//
+// Package ssotest has a SAML IdP that signs responses (and makes each bad
+// kind on request), an OpenID provider, a Sealer, and the Store suite, for
+// the host's own tests and for development.
 package sso

@@ -69,6 +69,9 @@ func Example_samlLogin() {
 	form := url.Values{"SAMLResponse": {ssotest.Encode(doc)}, "RelayState": {requestID}}
 	req := httptest.NewRequest("POST", svc.ACSURL(conn), strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for _, c := range rec.Result().Cookies() { // the browser that started the login
+		req.AddCookie(c)
+	}
 	svc.Handler().ServeHTTP(httptest.NewRecorder(), req)
 	// Output:
 	// signed in: ada@acme.example Ada -> /dashboard

@@ -187,6 +187,7 @@ func TestAllowEmail(t *testing.T) {
 		form := url.Values{"SAMLResponse": {ssotest.Encode(signed(t, st, r))}, "RelayState": {id}}
 		req := httptest.NewRequest(http.MethodPost, svc.ACSURL(st.conn), strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		addCookies(req, st.logins...)
 		rec := httptest.NewRecorder()
 		svc.Handler().ServeHTTP(rec, req)
 		if rec.Code != tc.code {

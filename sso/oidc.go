@@ -132,6 +132,7 @@ func (s *Service) startOIDC(w http.ResponseWriter, r *http.Request, conn *Connec
 	}
 	st := s.newState(conn, rp)
 	st.Nonce, st.CodeVerifier = newToken()[1:], Secret(oauth2.GenerateVerifier())
+	s.bindBrowser(w, st)
 	if err := s.cfg.Store.SaveLoginState(r.Context(), st); err != nil {
 		return fmt.Errorf("sso: saving login state: %w", err)
 	}

@@ -22,12 +22,16 @@ func (s *Service) handleOIDCCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p, rp, err := s.AcceptOIDCCallback(r.Context(), conn, r)
+	if id := r.URL.Query().Get("state"); id != "" {
+		clearBrowser(w, id)
+	}
 	s.finish(w, r, conn, p, rp, err)
 }
 
 // AcceptOIDCCallback completes an authorization code flow at conn's
 // redirect URI: it takes the login state named by the state parameter
-// (once), exchanges the code with the PKCE verifier, verifies the ID token
+// (once), checks that r comes from the browser that started the login (the
+// cookie that Login set), exchanges the code with the PKCE verifier, verifies the ID token
 // and returns the profile and return path. Errors are *LoginError values.
 func (s *Service) AcceptOIDCCallback(ctx context.Context, conn *Connection, r *http.Request) (*Profile, string, error) {
 	if conn.Protocol != ProtocolOIDC || conn.OIDC == nil {
@@ -39,6 +43,9 @@ func (s *Service) AcceptOIDCCallback(ctx context.Context, conn *Connection, r *h
 	q := r.URL.Query()
 	st, err := s.takeOIDCState(ctx, conn, q.Get("state"))
 	if err != nil {
+		return nil, "", err
+	}
+	if err := s.checkBrowser(r, st); err != nil {
 		return nil, "", err
 	}
 	if e := q.Get("error"); e != "" {

@@ -39,7 +39,7 @@ func TestOIDCPrivateKeyJWT(t *testing.T) {
 	ot := &oidcTest{op: op, svc: svc, conn: conn}
 	cb := ot.authorize(t)
 	rec := httptest.NewRecorder()
-	svc.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, cb.String(), nil))
+	svc.Handler().ServeHTTP(rec, ot.request(cb))
 	if rec.Code != http.StatusNoContent || got == nil || got.Subject != "user-1" {
 		atts, _ := svc.Store().Attempts(context.Background(), "o", conn.ID, 1)
 		t.Fatalf("callback answered %d; attempts %+v", rec.Code, atts)
@@ -61,7 +61,7 @@ func TestOIDCPrivateKeyJWT(t *testing.T) {
 	other, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	op.ClientKey = &other.PublicKey
 	cb = ot.authorize(t)
-	_, _, err = svc.AcceptOIDCCallback(context.Background(), conn, httptest.NewRequest(http.MethodGet, cb.String(), nil))
+	_, _, err = svc.AcceptOIDCCallback(context.Background(), conn, ot.request(cb))
 	if sso.ReasonOf(err) != sso.ReasonTokenExchange {
 		t.Errorf("with another registered key: %v", err)
 	}

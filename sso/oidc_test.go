@@ -28,6 +28,8 @@ type oidcTest struct {
 	conn  *sso.Connection
 	got   *sso.Profile
 	rp    string
+	// logins holds the responses of Login, whose cookies the browser keeps.
+	logins []*httptest.ResponseRecorder
 }
 
 func newOIDCTest(t testing.TB, method sso.AuthMethod) *oidcTest {
@@ -61,6 +63,7 @@ func (ot *oidcTest) authorize(t *testing.T) *url.URL {
 	rec := httptest.NewRecorder()
 	must(t, ot.svc.Login(rec, httptest.NewRequest(http.MethodGet, "/", nil),
 		sso.LoginRequest{ConnectionID: ot.conn.ID, ReturnPath: "/home"}))
+	ot.logins = append(ot.logins, rec)
 	client := *ot.op.Server.Client()
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := client.Get(rec.Header().Get("Location"))
@@ -76,8 +79,15 @@ func (ot *oidcTest) authorize(t *testing.T) *url.URL {
 func (ot *oidcTest) callback(cb *url.URL) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	ot.got = nil
-	ot.svc.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, cb.String(), nil))
+	ot.svc.Handler().ServeHTTP(rec, ot.request(cb))
 	return rec
+}
+
+// request is the browser's request for the callback URL cb.
+func (ot *oidcTest) request(cb *url.URL) *http.Request {
+	req := httptest.NewRequest(http.MethodGet, cb.String(), nil)
+	addCookies(req, ot.logins...)
+	return req
 }
 
 func TestOIDCLogin(t *testing.T) {
@@ -127,6 +137,8 @@ func TestOIDCCallbackAttacks(t *testing.T) {
 			other := ot.authorize(t)
 			setQuery(cb, "state", other.Query().Get("state"))
 		}, sso.ReasonTokenExchange},
+		{"callback in another browser", func(_ *testing.T, ot *oidcTest, _ *url.URL) { ot.logins = nil },
+			sso.ReasonState},
 		{"provider error", func(_ *testing.T, _ *oidcTest, cb *url.URL) { setQuery(cb, "error", "access_denied") },
 			sso.ReasonStatus},
 		{"nonce of another login", func(t *testing.T, ot *oidcTest, _ *url.URL) {
@@ -142,8 +154,7 @@ func TestOIDCCallbackAttacks(t *testing.T) {
 			ot := newOIDCTest(t, sso.AuthClientSecretBasic)
 			cb := ot.authorize(t)
 			tt.edit(t, ot, cb)
-			r := httptest.NewRequest(http.MethodGet, cb.String(), nil)
-			_, _, err := ot.svc.AcceptOIDCCallback(context.Background(), ot.conn, r)
+			_, _, err := ot.svc.AcceptOIDCCallback(context.Background(), ot.conn, ot.request(cb))
 			if got := sso.ReasonOf(err); got != tt.want {
 				t.Errorf("reason %q, want %q (%v)", got, tt.want, err)
 			}

@@ -78,8 +78,11 @@ func TestZitadelOP(t *testing.T) {
 		t.Fatalf("the OP answered %d, Location %q", resp.StatusCode, cb)
 	}
 
+	login := rec
 	rec = httptest.NewRecorder()
-	svc.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, cb, nil))
+	req := httptest.NewRequest(http.MethodGet, cb, nil)
+	addCookies(req, login)
+	svc.Handler().ServeHTTP(rec, req)
 	if rec.Code != http.StatusNoContent || got == nil {
 		t.Fatalf("callback answered %d %q", rec.Code, rec.Body.String())
 	}

@@ -69,8 +69,7 @@ func TestGoogleHostedDomain(t *testing.T) {
 				ot.op.User["hd"] = tt.hd
 			}
 			cb := ot.authorize(t)
-			_, _, err = ot.svc.AcceptOIDCCallback(context.Background(), ot.conn,
-				httptest.NewRequest(http.MethodGet, cb.String(), nil))
+			_, _, err = ot.svc.AcceptOIDCCallback(context.Background(), ot.conn, ot.request(cb))
 			if got := sso.ReasonOf(err); got != tt.want {
 				t.Errorf("reason %q, want %q (%v)", got, tt.want, err)
 			}

@@ -34,8 +34,11 @@ func (s *Service) ACS(connectionID string) http.Handler {
 			s.finish(w, r, conn, nil, "", fail(ReasonMalformed, "reading the form: %v", err))
 			return
 		}
-		p, rp, err := s.AcceptSAMLResponse(r.Context(), conn, r.PostForm.Get("SAMLResponse"),
-			r.PostForm.Get("RelayState"))
+		relay := r.PostForm.Get("RelayState")
+		p, rp, err := s.acceptSAML(r.Context(), conn, r.PostForm.Get("SAMLResponse"), relay, r)
+		if relay != "" {
+			clearBrowser(w, relay)
+		}
 		s.finish(w, r, conn, p, rp, err)
 	})
 }
@@ -49,8 +52,18 @@ func (s *Service) ACS(connectionID string) http.Handler {
 // admin allows a signed response alone, SHA-1 unless allowed, the audience,
 // the time window with the configured skew, InResponseTo against a pending
 // request of conn (used once), and that the assertion ID was not seen
-// before. It does NOT start a session: the caller does.
+// before. It does NOT start a session, and it does NOT check that the
+// response reached the browser that started the login (the ACS handler
+// does, with the cookie that Login set): a caller that uses it directly
+// MUST make that check itself.
 func (s *Service) AcceptSAMLResponse(ctx context.Context, conn *Connection, encoded, relayState string) (*Profile, string, error) {
+	return s.acceptSAML(ctx, conn, encoded, relayState, nil)
+}
+
+// acceptSAML is AcceptSAMLResponse that, when r is not nil, also checks
+// the browser binding of the login state.
+func (s *Service) acceptSAML(ctx context.Context, conn *Connection, encoded, relayState string,
+	r *http.Request) (*Profile, string, error) {
 	if conn.Protocol != ProtocolSAML || conn.SAML == nil {
 		return nil, "", fail(ReasonConfiguration, "the connection is not a SAML connection")
 	}
@@ -66,7 +79,7 @@ func (s *Service) AcceptSAMLResponse(ctx context.Context, conn *Connection, enco
 	if err := s.checkAssertion(conn, resp, a, sh, now); err != nil {
 		return nil, "", err
 	}
-	rp, err := s.matchRequest(ctx, conn, resp, a, relayState, now)
+	rp, err := s.matchRequest(ctx, conn, resp, a, relayState, now, r)
 	if err != nil {
 		return nil, "", err
 	}
@@ -244,7 +257,7 @@ func hasAudience(ar types.AudienceRestriction, want string) bool {
 // accepts it as IdP-initiated where the admin allows. It returns the
 // return path.
 func (s *Service) matchRequest(ctx context.Context, conn *Connection, resp *types.Response,
-	a *types.Assertion, relayState string, now time.Time) (string, error) {
+	a *types.Assertion, relayState string, now time.Time, r *http.Request) (string, error) {
 	irt := resp.InResponseTo
 	if scd := a.Subject.SubjectConfirmation; scd != nil && scd.SubjectConfirmationData != nil {
 		if v := scd.SubjectConfirmationData.InResponseTo; v != "" {
@@ -274,6 +287,9 @@ func (s *Service) matchRequest(ctx context.Context, conn *Connection, resp *type
 	}
 	if relayState != "" && relayState != st.ID {
 		return "", fail(ReasonState, "RelayState does not match the request")
+	}
+	if err := s.checkBrowser(r, st); err != nil {
+		return "", err
 	}
 	return st.ReturnPath, nil
 }

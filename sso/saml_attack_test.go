@@ -22,6 +22,8 @@ type samlTest struct {
 	svc   *sso.Service
 	store *sso.MemoryStore
 	conn  *sso.Connection
+	// logins holds the responses of Login, whose cookies the browser keeps.
+	logins []*httptest.ResponseRecorder
 }
 
 func newSAMLTest(t testing.TB, edit func(*sso.SAMLConfig)) *samlTest {
@@ -61,6 +63,7 @@ func (st *samlTest) start(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	st.logins = append(st.logins, rec)
 	loc, err := url.Parse(rec.Header().Get("Location"))
 	if err != nil || loc.Host != "idp.example" {
 		t.Fatalf("login redirected to %q", rec.Header().Get("Location"))
@@ -348,6 +351,50 @@ func TestSAMLQuirks(t *testing.T) {
 			}
 			if p.Subject != "alice@example.com" || p.SubjectFormat != r.NameIDFormat {
 				t.Errorf("subject %q format %q", p.Subject, p.SubjectFormat)
+			}
+		})
+	}
+}
+
+// Login CSRF: a response to a login that the attacker started must not be
+// accepted in the victim's browser, which lacks the login's cookie.
+func TestSAMLLoginCSRF(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		cookies func(attacker, victim *httptest.ResponseRecorder) []*httptest.ResponseRecorder
+		want    int
+	}{
+		{"the browser that started it", func(a, _ *httptest.ResponseRecorder) []*httptest.ResponseRecorder {
+			return []*httptest.ResponseRecorder{a}
+		}, http.StatusOK},
+		{"no login cookie", func(_, _ *httptest.ResponseRecorder) []*httptest.ResponseRecorder { return nil },
+			http.StatusForbidden},
+		{"the cookie of another login", func(_, v *httptest.ResponseRecorder) []*httptest.ResponseRecorder {
+			return []*httptest.ResponseRecorder{v}
+		}, http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			st := newSAMLTest(t, nil)
+			id := st.start(t)
+			st.start(t)
+			attacker, victim := st.logins[0], st.logins[1]
+			form := url.Values{"SAMLResponse": {ssotest.Encode(signed(t, st, st.response(id)))},
+				"RelayState": {id}}
+			req := httptest.NewRequest(http.MethodPost, st.svc.ACSURL(st.conn), strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			addCookies(req, tt.cookies(attacker, victim)...)
+			rec := httptest.NewRecorder()
+			st.svc.Handler().ServeHTTP(rec, req)
+			if rec.Code != tt.want {
+				t.Fatalf("ACS answered %d, want %d", rec.Code, tt.want)
+			}
+			atts, err := st.store.Attempts(context.Background(), "org_a", st.conn.ID, 1)
+			must(t, err)
+			if want := map[bool]sso.Reason{true: "", false: sso.ReasonState}[tt.want == http.StatusOK]; atts[0].Reason != want {
+				t.Errorf("reason %q, want %q", atts[0].Reason, want)
 			}
 		})
 	}

@@ -120,6 +120,7 @@ func testCrewjamIdP(t *testing.T, encrypt bool) {
 	rec := httptest.NewRecorder()
 	must(t, svc.Login(rec, httptest.NewRequest(http.MethodGet, "/", nil),
 		sso.LoginRequest{OrganizationID: "org_c", ReturnPath: "/reports?q=1"}))
+	login := rec
 	resp, err := srv.Client().Get(rec.Header().Get("Location"))
 	must(t, err)
 	body := readAll(t, resp)
@@ -139,6 +140,7 @@ func testCrewjamIdP(t *testing.T, encrypt bool) {
 	form := url.Values{"SAMLResponse": {fields["SAMLResponse"]}, "RelayState": {fields["RelayState"]}}
 	req := httptest.NewRequest(http.MethodPost, svc.ACSURL(conn), strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	addCookies(req, login)
 	rec = httptest.NewRecorder()
 	svc.Handler().ServeHTTP(rec, req)
 	if rec.Code != http.StatusNoContent || got == nil {
@@ -161,6 +163,7 @@ func testCrewjamIdP(t *testing.T, encrypt bool) {
 	// The same response again is refused.
 	req = httptest.NewRequest(http.MethodPost, svc.ACSURL(conn), strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	addCookies(req, login)
 	rec = httptest.NewRecorder()
 	svc.Handler().ServeHTTP(rec, req)
 	if rec.Code != http.StatusForbidden {

@@ -226,6 +226,16 @@ func TestRealIdPThroughACS(t *testing.T) {
 	}
 }
 
+// addCookies gives req the cookies that the responses recorded in from
+// set, as a browser would.
+func addCookies(req *http.Request, from ...*httptest.ResponseRecorder) {
+	for _, rec := range from {
+		for _, c := range rec.Result().Cookies() {
+			req.AddCookie(c)
+		}
+	}
+}
+
 func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {

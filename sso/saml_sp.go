@@ -88,6 +88,7 @@ func (s *Service) startSAML(w http.ResponseWriter, r *http.Request, conn *Connec
 		return fmt.Errorf("sso: building AuthnRequest: %w", err)
 	}
 	doc.Root().CreateAttr("ID", st.ID)
+	s.bindBrowser(w, st)
 	if err := s.cfg.Store.SaveLoginState(r.Context(), st); err != nil {
 		return fmt.Errorf("sso: saving login state: %w", err)
 	}

@@ -43,6 +43,7 @@ func TestSSOTestIdPHandler(t *testing.T) {
 		must(t, err)
 		rec := httptest.NewRecorder()
 		must(t, svc.Login(rec, httptest.NewRequest(http.MethodGet, "/", nil), sso.LoginRequest{ConnectionID: conn.ID}))
+		login := rec
 		var resp *http.Response
 		if binding == "redirect" {
 			resp, err = srv.Client().Get(rec.Header().Get("Location"))
@@ -63,6 +64,7 @@ func TestSSOTestIdPHandler(t *testing.T) {
 		}
 		req := httptest.NewRequest(http.MethodPost, svc.ACSURL(conn), strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		addCookies(req, login)
 		rec = httptest.NewRecorder()
 		got = nil
 		svc.Handler().ServeHTTP(rec, req)

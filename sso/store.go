@@ -30,8 +30,11 @@ type LoginState struct {
 	// Nonce and CodeVerifier are the OIDC nonce and PKCE verifier.
 	Nonce        string
 	CodeVerifier Secret
-	CreatedAt    time.Time
-	ExpiresAt    time.Time
+	// BrowserHash is the SHA-256 (hex) of the cookie that binds the login
+	// to the browser that started it; "" for an unbound state.
+	BrowserHash string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
 }
 
 // Attempt is one entry of a connection's log of recent logins, readable by

@@ -37,9 +37,10 @@ func prepare(db *sqlkit.DB) queries {
 		deleteConn: r(`DELETE FROM sso_connections WHERE id = ? AND organization_id = ?`),
 
 		insertState: r(`INSERT INTO sso_login_states (id, organization_id, connection_id,
-			return_path, nonce, code_verifier, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+			return_path, nonce, code_verifier, browser_hash, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		takeState: r(`DELETE FROM sso_login_states WHERE id = ? RETURNING id, organization_id,
-			connection_id, return_path, nonce, code_verifier, created_at, expires_at`),
+			connection_id, return_path, nonce, code_verifier, browser_hash, created_at, expires_at`),
 		sweepStates: r(`DELETE FROM sso_login_states WHERE expires_at <= ?`),
 
 		remember: r(`INSERT INTO sso_used (key, expires_at) VALUES (?, ?)

@@ -177,7 +177,8 @@ func (s *Store) DeleteConnection(ctx context.Context, org, id string) error {
 func (s *Store) SaveLoginState(ctx context.Context, st *sso.LoginState) error {
 	s.sweep(ctx, s.q.sweepStates, st.CreatedAt)
 	_, err := s.db.ExecContext(ctx, s.q.insertState, st.ID, st.OrganizationID, st.ConnectionID,
-		st.ReturnPath, st.Nonce, st.CodeVerifier.Reveal(), s.db.Time(st.CreatedAt), s.db.Time(st.ExpiresAt))
+		st.ReturnPath, st.Nonce, st.CodeVerifier.Reveal(), st.BrowserHash, s.db.Time(st.CreatedAt),
+		s.db.Time(st.ExpiresAt))
 	if sqlkit.IsUniqueViolation(err) {
 		return sso.ErrConflict
 	}
@@ -194,7 +195,7 @@ func (s *Store) TakeLoginState(ctx context.Context, id string, now time.Time) (*
 	var verifier string
 	var created, expires sqlkit.Time
 	err := s.db.QueryRowContext(ctx, s.q.takeState, id).Scan(&st.ID, &st.OrganizationID,
-		&st.ConnectionID, &st.ReturnPath, &st.Nonce, &verifier, &created, &expires)
+		&st.ConnectionID, &st.ReturnPath, &st.Nonce, &verifier, &st.BrowserHash, &created, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, sso.ErrNotFound
 	}

@@ -212,7 +212,8 @@ func testConnectionList(t *testing.T, s sso.Store) {
 func sampleState(id string) *sso.LoginState {
 	return &sso.LoginState{
 		ID: id, OrganizationID: "org_a", ConnectionID: "conn_1", ReturnPath: "/app?x=1",
-		Nonce: "n-1", CodeVerifier: "verifier", CreatedAt: t0, ExpiresAt: t0.Add(10 * time.Minute),
+		Nonce: "n-1", CodeVerifier: "verifier", BrowserHash: "9f86d081", CreatedAt: t0,
+		ExpiresAt: t0.Add(10 * time.Minute),
 	}
 }
 
