@@ -115,18 +115,18 @@ func (d *fakeDatadog) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if r.URL.Path != "/api/v2/logs" || r.Method != http.MethodPost {
-		http.Error(w, `{"errors":[{"status":"404"}]}`, 404)
+		http.Error(w, `{"errors":[{"status":"404"}]}`, http.StatusNotFound)
 		return
 	}
 	if r.Header.Get("DD-API-KEY") != d.key {
-		http.Error(w, `{"errors":[{"status":"403","title":"Forbidden"}]}`, 403)
+		http.Error(w, `{"errors":[{"status":"403","title":"Forbidden"}]}`, http.StatusForbidden)
 		return
 	}
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 5<<20+1))
 	var logs []map[string]any
 	if len(body) > 5<<20 || r.Header.Get("Content-Type") != "application/json" ||
 		json.Unmarshal(body, &logs) != nil || len(logs) > 1000 {
-		http.Error(w, `{"errors":[{"status":"400"}]}`, 400)
+		http.Error(w, `{"errors":[{"status":"400"}]}`, http.StatusBadRequest)
 		return
 	}
 	d.requests++
