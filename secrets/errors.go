@@ -25,9 +25,10 @@ var (
 	// ErrInvalidName reports an empty or malformed organization or secret
 	// name.
 	ErrInvalidName = errors.New("secrets: invalid name")
-	// ErrInvalidRequest reports an API key request with a bad owner,
-	// scope or expiry.
-	ErrInvalidRequest = errors.New("secrets: invalid API key request")
+	// ErrInvalidRequest reports a request over a limit or with a bad
+	// field: an API key's owner, scope or expiry, a secret's size or
+	// metadata.
+	ErrInvalidRequest = errors.New("secrets: invalid request")
 	// ErrInvalidToken reports that a string is not an API key this service
 	// issued: wrong prefix, length, alphabet or checksum, or no such key.
 	ErrInvalidToken = errors.New("secrets: invalid API key")

@@ -19,6 +19,9 @@ func (s *Service) Put(ctx context.Context, org, name string, value Value,
 	if err := checkNames(org, name); err != nil {
 		return Info{}, err
 	}
+	if err := checkPut(value, meta); err != nil {
+		return Info{}, err
+	}
 	if err := s.authorize(ctx,
 		Access{Action: "write", OrganizationID: org, Name: name}); err != nil {
 		return Info{}, err
@@ -35,6 +38,35 @@ func (s *Service) Put(ctx context.Context, org, name string, value Value,
 	}
 	return Info{}, fmt.Errorf("secrets: writing %q: %w after %d attempts",
 		name, ErrVersionConflict, putAttempts)
+}
+
+// Limits on what a secret holds.
+const (
+	// MaxValueSize is the largest secret value, in bytes.
+	MaxValueSize = 64 << 10
+	maxLabels    = 64
+	maxMetaText  = 1024
+)
+
+func checkPut(value Value, meta *Metadata) error {
+	if value.Len() > MaxValueSize {
+		return fmt.Errorf("%w: the value is %d bytes; at most %d", ErrInvalidRequest, value.Len(),
+			MaxValueSize)
+	}
+	if meta == nil {
+		return nil
+	}
+	if len(meta.Labels) > maxLabels || len(meta.Owner) > maxMetaText ||
+		len(meta.Description) > maxMetaText || meta.RotationPeriod < 0 {
+		return fmt.Errorf("%w: metadata over its limits (%d labels, %d bytes of text) "+
+			"or a negative rotation period", ErrInvalidRequest, maxLabels, maxMetaText)
+	}
+	for k, v := range meta.Labels {
+		if !validName(k) || len(v) > maxMetaText {
+			return fmt.Errorf("%w: label %.40q", ErrInvalidRequest, k)
+		}
+	}
+	return nil
 }
 
 func (s *Service) tryPut(ctx context.Context, org, name string, value Value,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -109,10 +110,36 @@ func TestPutGetVersions(t *testing.T) {
 	wantIs(t, "missing version", err, secrets.ErrNotFound)
 	_, err = f.get("org2", "db/password", 0)
 	wantIs(t, "another organization", err, secrets.ErrNotFound)
+	ctx := context.Background()
+	for name, tc := range map[string]struct {
+		v    secrets.Value
+		meta *secrets.Metadata
+	}{
+		"value too large": {secrets.NewValue(make([]byte, secrets.MaxValueSize+1)), nil},
+		"too many labels": {secrets.NewStringValue("x"), &secrets.Metadata{Labels: manyLabels(65)}},
+		"control label":   {secrets.NewStringValue("x"), &secrets.Metadata{Labels: map[string]string{"a\n": ""}}},
+		"huge description": {secrets.NewStringValue("x"),
+			&secrets.Metadata{Description: strings.Repeat("d", 2000)}},
+		"negative period": {secrets.NewStringValue("x"), &secrets.Metadata{RotationPeriod: -time.Hour}},
+	} {
+		_, err := f.svc.Put(ctx, "org1", "limits", tc.v, tc.meta)
+		wantIs(t, name, err, secrets.ErrInvalidRequest)
+	}
+	if _, err := f.svc.Describe(ctx, "org1", "limits"); !errors.Is(err, secrets.ErrNotFound) {
+		t.Errorf("a refused Put left a secret: %v", err)
+	}
 	for _, name := range []string{"", "bad\nname", string(make([]byte, 300))} {
 		_, err := f.svc.Put(context.Background(), "org1", name, secrets.NewStringValue("x"), nil)
 		wantIs(t, fmt.Sprintf("Put(%q)", name), err, secrets.ErrInvalidName)
 	}
+}
+
+func manyLabels(n int) map[string]string {
+	m := map[string]string{}
+	for i := range n {
+		m[fmt.Sprint("l", i)] = "v"
+	}
+	return m
 }
 
 func wantIs(t *testing.T, what string, err, want error) {
