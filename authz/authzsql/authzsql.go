@@ -20,6 +20,7 @@ import (
 	"embed"
 	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/gatehouse/gatehouse/authz"
 	"github.com/gatehouse/gatehouse/internal/sqlkit"
@@ -34,6 +35,8 @@ type Store struct {
 	db     *sqlkit.DB
 	q      queries
 	models sync.Map // org + "\x00" + id -> *authz.Model (versions never change)
+	stmts  sync.Map // query text -> *sql.Stmt
+	nstmts atomic.Int64
 }
 
 // New returns a Store on db, opened with modernc.org/sqlite or

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/authz"
+	"github.com/gatehouse/gatehouse/authz/authzsql"
 	"github.com/gatehouse/gatehouse/internal/sqlkit"
 )
 
@@ -95,6 +96,7 @@ type document
 var (
 	benchServices sync.Map
 	benchDirs     []string
+	benchStore    *authzsql.Store
 )
 
 func TestMain(m *testing.M) {
@@ -121,6 +123,7 @@ func benchService(b *testing.B, n int) *authz.Service {
 		b.Fatal(err)
 	}
 	store := newStore(b, db)
+	benchStore = store // the store of the last size set up
 	bulkLoad(b, db, benchTuples(n))
 	s, err := authz.New(authz.Config{Store: store})
 	if err != nil {
@@ -158,4 +161,35 @@ func BenchmarkSQLiteCheckDirect(b *testing.B) {
 // levels of nested groups (target: under 500 µs among 1,000,000 tuples).
 func BenchmarkSQLiteCheckNested(b *testing.B) {
 	benchCheck(b, authz.CheckRequest{Object: "document:target", Relation: "viewer", User: "user:anne"})
+}
+
+// BenchmarkSQLiteStoreOps measures the store calls a Check makes.
+func BenchmarkSQLiteStoreOps(b *testing.B) {
+	benchService(b, 10_000)
+	st := benchStore
+	ctx := context.Background()
+	b.Run("Lookup", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, ok, err := st.Lookup(ctx, "org", "document:direct", "viewer", "user:dan"); !ok || err != nil {
+				b.Fatal(ok, err)
+			}
+		}
+	})
+	b.Run("ReadDirect", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if ts, err := st.ReadDirect(ctx, "org", "document:direct", "viewer", "user:dan"); len(ts) != 1 || err != nil {
+				b.Fatal(ts, err)
+			}
+		}
+	})
+	b.Run("LatestModel", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := st.Model(ctx, "org", ""); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -37,7 +37,7 @@ func (s *Store) ReadDirect(ctx context.Context, org, object, relation, user stri
 	args := append(append([]any{}, obj...), c.utyp, c.uid, c.urel)
 	args = append(append(args, obj...), wildType)
 	args = append(args, obj...)
-	rows, err := s.db.QueryContext(ctx, s.q.direct, args...)
+	rows, err := s.query(ctx, s.q.direct, args...)
 	if err != nil {
 		return nil, fmt.Errorf("authzsql: reading tuples: %w", err)
 	}

@@ -69,7 +69,10 @@ func (s *Store) WriteModel(ctx context.Context, org string, m authz.StoredModel)
 // versions never change; the returned Model must not be modified.
 func (s *Store) Model(ctx context.Context, org, id string) (authz.StoredModel, error) {
 	if id == "" {
-		err := s.db.QueryRowContext(ctx, s.q.latestModelID, org).Scan(&id)
+		row, err := s.queryRow(ctx, s.q.latestModelID, org)
+		if err == nil {
+			err = row.Scan(&id)
+		}
 		if errors.Is(err, sql.ErrNoRows) {
 			return authz.StoredModel{}, authz.ErrNotFound
 		}

@@ -96,7 +96,10 @@ func (s *Store) Lookup(ctx context.Context, org, object, relation, user string) 
 	}
 	var name string
 	var cctx []byte
-	err = s.db.QueryRowContext(ctx, s.q.lookup, c.args(org)...).Scan(&name, &cctx)
+	row, err := s.queryRow(ctx, s.q.lookup, c.args(org)...)
+	if err == nil {
+		err = row.Scan(&name, &cctx)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return authz.Tuple{}, false, nil
 	}
@@ -144,13 +147,14 @@ func (s *Store) Read(ctx context.Context, org string, f authz.Filter, cursor str
 	q := `SELECT ` + tupleCols + `, condition_name, condition_context FROM authz_tuples WHERE ` +
 		strings.Join(where, " AND ") + ` ORDER BY ` + tupleCols
 	if limit > 0 {
-		q += fmt.Sprintf(" LIMIT %d", limit+1)
+		q += " LIMIT ?"
+		args = append(args, limit+1)
 	}
 	return s.readRows(ctx, s.db.Rebind(q), args, limit)
 }
 
 func (s *Store) readRows(ctx context.Context, q string, args []any, limit int) ([]authz.Tuple, string, error) {
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("authzsql: reading tuples: %w", err)
 	}
@@ -206,7 +210,7 @@ func (s *Store) Changes(ctx context.Context, org, cursor string, limit int) ([]a
 	if limit <= 0 {
 		limit = 1 << 30
 	}
-	rows, err := s.db.QueryContext(ctx, s.q.changes, org, after, limit)
+	rows, err := s.query(ctx, s.q.changes, org, after, limit)
 	if err != nil {
 		return nil, "", fmt.Errorf("authzsql: reading changes: %w", err)
 	}
