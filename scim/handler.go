@@ -84,11 +84,16 @@ func writeJSONBody(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(buf.Bytes())
 }
 
-// authenticate returns the directory a request acts on.
+// authenticate returns the directory a request acts on. A stored token
+// names its directory and organization, which spares a lookup; other
+// credentials name a directory that is read from the store.
 func (s *Service) authenticate(r *http.Request) (*Directory, error) {
-	id, err := s.directoryOf(r)
+	id, t, err := s.directoryOf(r)
 	if err != nil {
 		return nil, err
+	}
+	if t != nil {
+		return &Directory{ID: t.DirectoryID, OrganizationID: t.OrganizationID}, nil
 	}
 	d, err := s.store.Directory(r.Context(), id)
 	if errors.Is(err, ErrNotFound) {
@@ -99,34 +104,36 @@ func (s *Service) authenticate(r *http.Request) (*Directory, error) {
 
 var errUnauthorized = errorf(http.StatusUnauthorized, "", "missing or invalid credentials")
 
-func (s *Service) directoryOf(r *http.Request) (string, error) {
+// directoryOf checks a request's credentials. It returns the stored token
+// when one authenticated the request, else the directory's ID.
+func (s *Service) directoryOf(r *http.Request) (string, *Token, error) {
 	if s.auth != nil {
 		id, err := s.auth.Authenticate(r)
 		if errors.Is(err, ErrUnauthorized) {
-			return "", errUnauthorized
+			return "", nil, errUnauthorized
 		}
-		return id, err
+		return id, nil, err
 	}
 	scheme, tok, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", errUnauthorized
+		return "", nil, errUnauthorized
 	}
 	tok = strings.TrimSpace(tok)
 	if s.fed != nil && looksLikeJWT(tok) {
 		id, err := s.fed.verify(r.Context(), tok)
 		if err != nil {
-			return "", errUnauthorized
+			return "", nil, errUnauthorized
 		}
-		return id, nil
+		return id, nil, nil
 	}
 	t, err := s.AuthenticateToken(r.Context(), tok)
 	if errors.Is(err, ErrUnauthorized) {
-		return "", errUnauthorized
+		return "", nil, errUnauthorized
 	}
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return t.DirectoryID, nil
+	return t.DirectoryID, t, nil
 }
 
 // route names the endpoint a path ends with.
