@@ -154,6 +154,29 @@ func TestRecordFillsActorIDAndTime(t *testing.T) {
 	}
 }
 
+func TestRecordTakesTheActorFromTheHostsContext(t *testing.T) {
+	t.Parallel()
+	type hostUser struct{ id string }
+	type key struct{}
+	s, st := newService(t, audit.Config{Actor: func(ctx context.Context) (audit.Actor, bool) {
+		u, ok := ctx.Value(key{}).(hostUser)
+		return audit.Actor{Type: "user", ID: u.id}, ok
+	}})
+	e := goodEvent()
+	e.Actor = audit.Actor{}
+	ctx := context.WithValue(context.Background(), key{}, hostUser{"user_host"})
+	if err := s.Record(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.Query(ctx, "org_1", audit.Query{}); len(got) != 1 || got[0].Event.Actor.ID != "user_host" {
+		t.Errorf("recorded %+v", got)
+	}
+	var fe *audit.FieldError
+	if err := s.Record(context.Background(), e); !errors.As(err, &fe) || fe.Field != "actor.type" {
+		t.Errorf("Record without any actor = %v, want an actor error", err)
+	}
+}
+
 func TestCanonicalRoundTrip(t *testing.T) {
 	t.Parallel()
 	s, st := newService(t, audit.Config{})

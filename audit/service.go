@@ -37,6 +37,10 @@ type Config struct {
 	// RefuseUnregistered refuses events whose action has no schema. By
 	// default they are accepted with the envelope checks only.
 	RefuseUnregistered bool
+	// Actor finds the actor of a request in its context, where the host's
+	// authentication middleware put it, for events recorded without one.
+	// Nil means [ActorFromContext] (see [WithActor]).
+	Actor func(context.Context) (Actor, bool)
 	// Organization tells which organization the caller of the admin
 	// handler administers, or refuses with an error (an *httpjson.Error
 	// gives the status). Required for [Service.Handler].
@@ -77,6 +81,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
+	}
+	if cfg.Actor == nil {
+		cfg.Actor = ActorFromContext
 	}
 	s, vkey, err := newNoteSigner(cfg.KeyName, cfg.Signer)
 	if err != nil {
@@ -135,7 +142,7 @@ func (s *Service) RecordBatch(ctx context.Context, events []Event) error {
 // prepare completes, validates and encodes one event.
 func (s *Service) prepare(ctx context.Context, e Event) (Entry, error) {
 	if e.Actor.Type == "" && e.Actor.ID == "" {
-		if a, ok := ActorFromContext(ctx); ok {
+		if a, ok := s.cfg.Actor(ctx); ok {
 			e.Actor = a
 		}
 	}
