@@ -110,7 +110,7 @@ func (s *Service) Origin(org string) string { return s.cfg.LogName + "/" + org }
 // once the Store has committed the event, so an event whose Record
 // returned nil survives a crash. An invalid event is refused with a
 // [*FieldError] and nothing is written. When e has no actor, the actor
-// that [WithActor] put in ctx is used.
+// that [Config.Actor] finds in ctx is used.
 func (s *Service) Record(ctx context.Context, e Event) error {
 	return s.RecordBatch(ctx, []Event{e})
 }
