@@ -120,18 +120,27 @@ func (t *tx) Insert(ctx context.Context, r *scim.Resource) error {
 	if err != nil {
 		return fmt.Errorf("scimsql: inserting resource: %w", err)
 	}
-	return t.writeEmails(ctx, r)
+	return t.writeEmails(ctx, r, false)
 }
 
-// writeEmails replaces the rows that index a user's email addresses.
-func (t *tx) writeEmails(ctx context.Context, r *scim.Resource) error {
+// writeEmails replaces the rows that index a user's email addresses;
+// replace says whether there may be old ones.
+func (t *tx) writeEmails(ctx context.Context, r *scim.Resource, replace bool) error {
 	if r.Kind != scim.KindUser {
 		return nil
 	}
+	if !replace {
+		return t.insertEmails(ctx, r)
+	}
 	if _, err := t.exec(ctx,
-		(`DELETE FROM scim_emails WHERE directory_id = ? AND resource_id = ?`), t.dir, r.ID); err != nil {
+		`DELETE FROM scim_emails WHERE directory_id = ? AND resource_id = ?`, t.dir, r.ID); err != nil {
 		return fmt.Errorf("scimsql: indexing emails: %w", err)
 	}
+	return t.insertEmails(ctx, r)
+}
+
+// insertEmails adds the rows that index a user's email addresses.
+func (t *tx) insertEmails(ctx context.Context, r *scim.Resource) error {
 	seen := map[string]bool{}
 	for _, e := range r.Emails() {
 		v := strings.ToLower(e)
@@ -139,8 +148,8 @@ func (t *tx) writeEmails(ctx context.Context, r *scim.Resource) error {
 			continue
 		}
 		seen[v] = true
-		_, err := t.exec(ctx,
-			(`INSERT INTO scim_emails (directory_id, value_fold, resource_id) VALUES (?, ?, ?)`), t.dir, v, r.ID)
+		_, err := t.exec(ctx, `INSERT INTO scim_emails (directory_id, value_fold, resource_id)
+			VALUES (?, ?, ?)`, t.dir, v, r.ID)
 		if err != nil {
 			return fmt.Errorf("scimsql: indexing emails: %w", err)
 		}
@@ -174,7 +183,7 @@ func (t *tx) Replace(ctx context.Context, r *scim.Resource) error {
 		}
 		return scim.ErrConflict
 	}
-	return t.writeEmails(ctx, r)
+	return t.writeEmails(ctx, r, true)
 }
 
 func (t *tx) Delete(ctx context.Context, kind scim.Kind, id string) error {
