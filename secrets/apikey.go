@@ -284,6 +284,10 @@ func (s *Service) RevokeAPIKey(ctx context.Context, org, id, reason string) erro
 // RevokeOwnerAPIKeys revokes every key of an owner in the organization
 // and returns how many, for offboarding: the host calls it when SCIM
 // deactivates a user or a service account is removed.
+//
+// It revokes the keys that exist when it runs. A key issued at the same
+// moment or later is not affected: the host MUST stop issuing keys for the
+// owner (mark them inactive) before it calls this.
 func (s *Service) RevokeOwnerAPIKeys(ctx context.Context, org string, owner Owner,
 	reason string) (int, error) {
 	if !validName(org) || !validName(owner.ID) {

@@ -109,28 +109,35 @@ func (s *Store) ListAPIKeys(ctx context.Context, org string,
 	return out, rows.Err()
 }
 
-// RotateAPIKey implements [secrets.APIKeyStore].
+// RotateAPIKey implements [secrets.APIKeyStore]. The old key is locked
+// by the update that shortens it, before the new key is stored, so a
+// revocation running at the same time either comes first (and the
+// rotation fails) or waits.
 func (s *Store) RotateAPIKey(ctx context.Context, org, oldID string, oldExpires time.Time,
 	next secrets.APIKey, ev secrets.Event) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
-		old, err := scanKey(tx.QueryRowContext(ctx, s.q.key, org, oldID))
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return secrets.ErrNotFound
-		case err != nil:
-			return err
-		case !old.RevokedAt.IsZero():
-			return secrets.ErrKeyRevoked
+		t := s.db.Time(oldExpires)
+		res, err := tx.ExecContext(ctx, s.q.shortenKey, t, t, org, oldID)
+		if err := rowsAffected(res, err, secrets.ErrNotFound); err != nil {
+			return s.whyNotActive(ctx, tx, org, oldID, err)
 		}
 		if err := s.insertKey(ctx, tx, next); err != nil {
 			return err
 		}
-		t := s.db.Time(oldExpires)
-		if _, err := tx.ExecContext(ctx, s.q.shortenKey, t, org, oldID, t); err != nil {
-			return err
-		}
 		return s.appendEvent(ctx, tx, ev)
 	})
+}
+
+// whyNotActive tells a revoked key from a missing one.
+func (s *Store) whyNotActive(ctx context.Context, tx *sql.Tx, org, id string, err error) error {
+	if !errors.Is(err, secrets.ErrNotFound) {
+		return err
+	}
+	var exists int
+	if e := tx.QueryRowContext(ctx, s.q.keyExists, org, id).Scan(&exists); e == nil && exists > 0 {
+		return secrets.ErrKeyRevoked
+	}
+	return err
 }
 
 // RevokeAPIKey implements [secrets.APIKeyStore].

@@ -66,8 +66,11 @@ func prepare(db *sqlkit.DB) queries {
 			WHERE organization_id = ? AND id > ? ORDER BY id LIMIT ?`),
 		listOwnerKeys: r(`SELECT ` + keyCols + ` FROM secrets_api_keys
 			WHERE organization_id = ? AND owner_type = ? AND owner_id = ? AND id > ? ORDER BY id LIMIT ?`),
-		shortenKey: r(`UPDATE secrets_api_keys SET expires_at = ?
-			WHERE organization_id = ? AND id = ? AND expires_at > ?`),
+		// Pulls the expiry in (never out) and locks the row; a revoked key
+		// matches nothing.
+		shortenKey: r(`UPDATE secrets_api_keys
+			SET expires_at = CASE WHEN expires_at > ? THEN ? ELSE expires_at END
+			WHERE organization_id = ? AND id = ? AND revoked_at IS NULL`),
 		revokeKey: r(`UPDATE secrets_api_keys SET revoked_at = ?
 			WHERE organization_id = ? AND id = ? AND revoked_at IS NULL`),
 		revokeOwner: r(`UPDATE secrets_api_keys SET revoked_at = ?
