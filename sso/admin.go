@@ -159,7 +159,11 @@ func (s *Service) testConnection(w http.ResponseWriter, r *http.Request, org str
 		return err
 	}
 	result := map[string]any{"ok": true}
-	if err := s.prepare(r.Context(), c.clone()); err != nil {
+	probe := c.clone()
+	if probe.SAML != nil && probe.SAML.IdPMetadataURL != "" {
+		probe.SAML.IdPMetadataXML = "" // fetch it again
+	}
+	if err := s.prepare(r.Context(), probe); err != nil {
 		result = map[string]any{"ok": false, "problem": adminError(err).Error()}
 	}
 	httpjson.Write(w, http.StatusOK, result)

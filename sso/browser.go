@@ -21,10 +21,11 @@ func cookieName(stateID string) string {
 	return "gh_sso_" + hex.EncodeToString(sum[:6])
 }
 
-// bindBrowser sets the binding cookie of st and records its hash in st.
-// The cookie is SameSite=None on https, because the SAML HTTP-POST binding
+// bindBrowser records in st the hash of a new binding value and returns
+// the cookie that carries the value, to be set once st is stored. The
+// cookie is SameSite=None on https, because the SAML HTTP-POST binding
 // reaches the ACS by a cross-site POST from the IdP.
-func (s *Service) bindBrowser(w http.ResponseWriter, st *LoginState) {
+func (s *Service) bindBrowser(st *LoginState) *http.Cookie {
 	value := newToken()[1:]
 	sum := sha256.Sum256([]byte(value))
 	st.BrowserHash = hex.EncodeToString(sum[:])
@@ -33,8 +34,8 @@ func (s *Service) bindBrowser(w http.ResponseWriter, st *LoginState) {
 	if secure {
 		same = http.SameSiteNoneMode
 	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName(st.ID), Value: value, Path: "/",
-		MaxAge: int(s.cfg.LoginTTL.Seconds()), HttpOnly: true, Secure: secure, SameSite: same})
+	return &http.Cookie{Name: cookieName(st.ID), Value: value, Path: "/",
+		MaxAge: int(s.cfg.LoginTTL.Seconds()), HttpOnly: true, Secure: secure, SameSite: same}
 }
 
 // checkBrowser verifies that r comes from the browser that started st. A

@@ -132,10 +132,11 @@ func (s *Service) startOIDC(w http.ResponseWriter, r *http.Request, conn *Connec
 	}
 	st := s.newState(conn, rp)
 	st.Nonce, st.CodeVerifier = newToken()[1:], Secret(oauth2.GenerateVerifier())
-	s.bindBrowser(w, st)
+	cookie := s.bindBrowser(st)
 	if err := s.cfg.Store.SaveLoginState(r.Context(), st); err != nil {
 		return fmt.Errorf("sso: saving login state: %w", err)
 	}
+	http.SetCookie(w, cookie)
 	u := cfg.AuthCodeURL(st.ID, oauth2.S256ChallengeOption(st.CodeVerifier.Reveal()),
 		oauth2.SetAuthURLParam("nonce", st.Nonce))
 	w.Header().Set("Cache-Control", "no-store")

@@ -244,7 +244,10 @@ func TestSAMLCommentInNameID(t *testing.T) {
 	doc, err := ssotest.CommentInNameID(signed(t, st, r), len("admin@example.com"))
 	must(t, err)
 	p, err := st.accept(doc, id)
-	if err == nil && p.Subject != "admin@example.com.evil.test" {
+	if err != nil {
+		t.Fatalf("refused: %v", err)
+	}
+	if p.Subject != "admin@example.com.evil.test" {
 		t.Fatalf("subject read as %q", p.Subject)
 	}
 }

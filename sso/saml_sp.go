@@ -88,10 +88,11 @@ func (s *Service) startSAML(w http.ResponseWriter, r *http.Request, conn *Connec
 		return fmt.Errorf("sso: building AuthnRequest: %w", err)
 	}
 	doc.Root().CreateAttr("ID", st.ID)
-	s.bindBrowser(w, st)
+	cookie := s.bindBrowser(st)
 	if err := s.cfg.Store.SaveLoginState(r.Context(), st); err != nil {
 		return fmt.Errorf("sso: saving login state: %w", err)
 	}
+	http.SetCookie(w, cookie)
 	if conn.SAML.Binding == "post" {
 		return s.postAuthnRequest(w, sp, doc, st.ID)
 	}

@@ -94,6 +94,10 @@ type Config struct {
 	Organization func(*http.Request) (string, error)
 }
 
+// maxDetail bounds the detail of a logged attempt, which may quote values
+// from the untrusted response.
+const maxDetail = 512
+
 // Service runs single sign-on for every organization of the host. It is
 // safe for concurrent use and keeps no state of its own that matters for
 // correctness.
@@ -240,6 +244,9 @@ func (s *Service) record(ctx context.Context, conn *Connection, p *Profile, err 
 		a.Reason, a.Detail = le.Reason, le.Detail
 	} else if err != nil {
 		a.Reason, a.Detail = ReasonConfiguration, err.Error()
+	}
+	if len(a.Detail) > maxDetail {
+		a.Detail = strings.ToValidUTF8(a.Detail[:maxDetail], "") + "…"
 	}
 	if rerr := s.cfg.Store.RecordAttempt(ctx, a); rerr != nil {
 		s.cfg.Logger.WarnContext(ctx, "sso: recording login attempt", "error", rerr)
