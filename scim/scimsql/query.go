@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/gatehouse/gatehouse/internal/sqlkit"
 	"github.com/gatehouse/gatehouse/scim"
 )
 
@@ -59,8 +60,7 @@ func (t *tx) translateValueFilter(v *scim.ValueFilter) *where {
 	if !ok {
 		return nil
 	}
-	return &where{`id IN (SELECT resource_id FROM scim_emails WHERE directory_id = ? AND value_fold = ?)`,
-		[]any{t.dir, fold(value)}, false}
+	return &where{t.emailMatch(), []any{t.dir, fold(value)}, false}
 }
 
 // eqValue finds a value eq "x" among the and-joined terms of a value
@@ -121,10 +121,21 @@ func (t *tx) translateCompare(c *scim.Compare) *where {
 		b, _ := c.Value.(bool)
 		return &where{"active = ?", []any{boolInt(b)}, true}
 	case "emails.value", "emails":
-		return &where{`id IN (SELECT resource_id FROM scim_emails WHERE directory_id = ? AND value_fold = ?)`,
-			[]any{t.dir, fold(c.Value)}, true}
+		return &where{t.emailMatch(), []any{t.dir, fold(c.Value)}, true}
 	}
 	return nil
+}
+
+// emailMatch selects the users with an email address, through the email
+// index. On PostgreSQL the addresses' owners are collected first (an
+// ARRAY initplan), so that even a generic plan of the prepared statement
+// looks the users up by key instead of joining the whole directory.
+func (t *tx) emailMatch() string {
+	const sub = `SELECT resource_id FROM scim_emails WHERE directory_id = ? AND value_fold = ?`
+	if t.s.db.Dialect == sqlkit.Postgres {
+		return `id = ANY(ARRAY(` + sub + `))`
+	}
+	return `id IN (` + sub + `)`
 }
 
 func fold(v any) any {
