@@ -79,7 +79,8 @@ func (m *MemoryStore) ConnectionByID(_ context.Context, id string) (*Connection,
 }
 
 // ListConnections implements [Store].
-func (m *MemoryStore) ListConnections(_ context.Context, org, after string, limit int) ([]*Connection, error) {
+func (m *MemoryStore) ListConnections(_ context.Context, org, after string,
+	limit int) ([]*Connection, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []*Connection
@@ -132,7 +133,8 @@ func (m *MemoryStore) SaveLoginState(_ context.Context, s *LoginState) error {
 }
 
 // TakeLoginState implements [Store].
-func (m *MemoryStore) TakeLoginState(_ context.Context, id string, now time.Time) (*LoginState, error) {
+func (m *MemoryStore) TakeLoginState(_ context.Context, id string, now time.Time) (*LoginState,
+	error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s, ok := m.states[id]
@@ -191,7 +193,8 @@ func (m *MemoryStore) RecordAttempt(_ context.Context, a *Attempt) error {
 }
 
 // Attempts implements [Store].
-func (m *MemoryStore) Attempts(_ context.Context, org, connID string, limit int) ([]*Attempt, error) {
+func (m *MemoryStore) Attempts(_ context.Context, org, connID string, limit int) ([]*Attempt,
+	error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []*Attempt

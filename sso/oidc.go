@@ -74,7 +74,8 @@ func (s *Service) prepareClientAuth(ctx context.Context, c *Connection) error {
 }
 
 // oauthConfig returns the OAuth 2.0 client of conn.
-func (s *Service) oauthConfig(ctx context.Context, conn *Connection, md *providerMetadata) (*oauth2.Config, error) {
+func (s *Service) oauthConfig(ctx context.Context, conn *Connection,
+	md *providerMetadata) (*oauth2.Config, error) {
 	o := conn.OIDC
 	cfg := &oauth2.Config{
 		ClientID:    o.ClientID,
@@ -118,7 +119,8 @@ func scopesOf(o *OIDCConfig) []string {
 // startOIDC sends the browser to the provider's authorization endpoint
 // with state, nonce and a PKCE (S256) challenge; all three are kept in the
 // Store under the state.
-func (s *Service) startOIDC(w http.ResponseWriter, r *http.Request, conn *Connection, rp string) error {
+func (s *Service) startOIDC(w http.ResponseWriter, r *http.Request, conn *Connection,
+	rp string) error {
 	if conn.OIDC == nil {
 		return fmt.Errorf("sso: connection %s has no OIDC settings", conn.ID)
 	}

@@ -33,7 +33,8 @@ func (s *Service) handleOIDCCallback(w http.ResponseWriter, r *http.Request) {
 // (once), checks that r comes from the browser that started the login (the
 // cookie that Login set), exchanges the code with the PKCE verifier, verifies the ID token
 // and returns the profile and return path. Errors are *LoginError values.
-func (s *Service) AcceptOIDCCallback(ctx context.Context, conn *Connection, r *http.Request) (*Profile, string, error) {
+func (s *Service) AcceptOIDCCallback(ctx context.Context, conn *Connection,
+	r *http.Request) (*Profile, string, error) {
 	if conn.Protocol != ProtocolOIDC || conn.OIDC == nil {
 		return nil, "", fail(ReasonConfiguration, "the connection is not an OIDC connection")
 	}
@@ -69,7 +70,8 @@ func (s *Service) AcceptOIDCCallback(ctx context.Context, conn *Connection, r *h
 	return p, st.ReturnPath, nil
 }
 
-func (s *Service) takeOIDCState(ctx context.Context, conn *Connection, id string) (*LoginState, error) {
+func (s *Service) takeOIDCState(ctx context.Context, conn *Connection, id string) (*LoginState,
+	error) {
 	if id == "" {
 		return nil, fail(ReasonState, "the callback has no state")
 	}

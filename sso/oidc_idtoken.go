@@ -52,7 +52,8 @@ func (md *providerMetadata) allowedAlgs() []string {
 // equals it; exp, iat and nbf hold with the configured skew; the nonce
 // matches. NOT checked: at_hash and c_hash (the code flow with PKCE does
 // not need them).
-func (s *Service) VerifyIDToken(ctx context.Context, conn *Connection, raw, nonce string) (jwt.Token, error) {
+func (s *Service) VerifyIDToken(ctx context.Context, conn *Connection, raw,
+	nonce string) (jwt.Token, error) {
 	md, err := s.discover(ctx, conn.OIDC.Issuer)
 	if err != nil {
 		return nil, &LoginError{Reason: ReasonConfiguration, Detail: err.Error(), Err: err}
@@ -60,7 +61,8 @@ func (s *Service) VerifyIDToken(ctx context.Context, conn *Connection, raw, nonc
 	return s.verifyIDToken(ctx, conn, md, raw, nonce)
 }
 
-func (s *Service) verifyIDToken(ctx context.Context, conn *Connection, md *providerMetadata, raw, nonce string) (jwt.Token, error) {
+func (s *Service) verifyIDToken(ctx context.Context, conn *Connection, md *providerMetadata,
+	raw, nonce string) (jwt.Token, error) {
 	if len(raw) > MaxIDTokenSize || nonce == "" {
 		return nil, fail(ReasonIDToken, "the ID token is too large or no nonce was sent")
 	}
@@ -79,7 +81,8 @@ func (s *Service) verifyIDToken(ctx context.Context, conn *Connection, md *provi
 }
 
 // idTokenKey picks the algorithm and key that must have signed raw.
-func (s *Service) idTokenKey(ctx context.Context, md *providerMetadata, raw string) (jwa.SignatureAlgorithm, jwk.Key, error) {
+func (s *Service) idTokenKey(ctx context.Context, md *providerMetadata,
+	raw string) (jwa.SignatureAlgorithm, jwk.Key, error) {
 	msg, err := jws.ParseString(raw)
 	if err != nil || len(msg.Signatures()) != 1 {
 		return "", nil, fail(ReasonIDToken, "the ID token is not a compact JWS with one signature")
@@ -99,7 +102,8 @@ func (s *Service) idTokenKey(ctx context.Context, md *providerMetadata, raw stri
 
 // findKey looks the key up by kid, refreshing the JWKS once when the kid
 // is unknown (a rotation).
-func (s *Service) findKey(ctx context.Context, md *providerMetadata, kid, alg string) (jwk.Key, error) {
+func (s *Service) findKey(ctx context.Context, md *providerMetadata, kid, alg string) (jwk.Key,
+	error) {
 	for _, refresh := range []bool{false, true} {
 		set, err := s.keySet(ctx, md.JWKSURL, refresh)
 		if err != nil {
@@ -132,7 +136,8 @@ func pickKey(set jwk.Set, kid, alg string) jwk.Key {
 	return found[0]
 }
 
-func (s *Service) checkClaims(conn *Connection, md *providerMetadata, tok jwt.Token, nonce string) error {
+func (s *Service) checkClaims(conn *Connection, md *providerMetadata, tok jwt.Token,
+	nonce string) error {
 	if err := checkIssuer(md, tok); err != nil {
 		return err
 	}

@@ -56,7 +56,8 @@ func (s *Service) ACS(connectionID string) http.Handler {
 // response reached the browser that started the login (the ACS handler
 // does, with the cookie that Login set): a caller that uses it directly
 // MUST make that check itself.
-func (s *Service) AcceptSAMLResponse(ctx context.Context, conn *Connection, encoded, relayState string) (*Profile, string, error) {
+func (s *Service) AcceptSAMLResponse(ctx context.Context, conn *Connection, encoded,
+	relayState string) (*Profile, string, error) {
 	return s.acceptSAML(ctx, conn, encoded, relayState, nil)
 }
 
@@ -91,7 +92,8 @@ func (s *Service) acceptSAML(ctx context.Context, conn *Connection, encoded, rel
 
 // verifySAML decodes the response, makes the structural pass and has
 // gosaml2 verify the signatures and its own checks.
-func (s *Service) verifySAML(conn *Connection, encoded string, now time.Time) (*types.Response, *responseShape, error) {
+func (s *Service) verifySAML(conn *Connection, encoded string, now time.Time) (*types.Response,
+	*responseShape, error) {
 	encoded = stripSpace(encoded)
 	raw, err := base64.StdEncoding.DecodeString(encoded)
 	if err != nil || len(raw) == 0 {
@@ -126,7 +128,8 @@ func (s *Service) verifySAML(conn *Connection, encoded string, now time.Time) (*
 // validate runs gosaml2. With several trusted certificates and a signature
 // that names none in KeyInfo, goxmldsig cannot choose, so each certificate
 // is tried on its own.
-func (s *Service) validate(conn *Connection, encoded string, sh *responseShape, now time.Time) (*types.Response, error) {
+func (s *Service) validate(conn *Connection, encoded string, sh *responseShape,
+	now time.Time) (*types.Response, error) {
 	certs := conn.SAML.IdPCertificates
 	if len(certs) == 0 {
 		return nil, fail(ReasonConfiguration, "the connection trusts no IdP certificate")
@@ -308,7 +311,8 @@ func (s *Service) unsolicited(conn *Connection, relayState string) (string, erro
 
 // rememberAssertion records the assertion's ID until it expires, so that
 // no instance accepts it again.
-func (s *Service) rememberAssertion(ctx context.Context, conn *Connection, a *types.Assertion, now time.Time) error {
+func (s *Service) rememberAssertion(ctx context.Context, conn *Connection, a *types.Assertion,
+	now time.Time) error {
 	if a.ID == "" {
 		return fail(ReasonMalformed, "the assertion has no ID")
 	}

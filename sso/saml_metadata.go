@@ -212,7 +212,8 @@ type CertificateInfo struct {
 
 // CertificateStatus reports, for each trusted IdP certificate of c, when it
 // expires and whether it has or will within window of now.
-func (c *SAMLConfig) CertificateStatus(now time.Time, window time.Duration) ([]CertificateInfo, error) {
+func (c *SAMLConfig) CertificateStatus(now time.Time, window time.Duration) ([]CertificateInfo,
+	error) {
 	certs, err := parseCertificates(c.IdPCertificates)
 	if err != nil {
 		return nil, fmt.Errorf("sso: %w", err)

@@ -36,7 +36,8 @@ func (s *Service) ACSURL(conn *Connection) string {
 
 // serviceProvider configures gosaml2 for conn at instant now, trusting
 // certs.
-func (s *Service) serviceProvider(conn *Connection, certs []string, now time.Time) (*saml2.SAMLServiceProvider, error) {
+func (s *Service) serviceProvider(conn *Connection, certs []string,
+	now time.Time) (*saml2.SAMLServiceProvider, error) {
 	parsed, err := parseCertificates(certs)
 	if err != nil {
 		return nil, err
@@ -72,7 +73,8 @@ func (s *Service) serviceProvider(conn *Connection, certs []string, now time.Tim
 
 // startSAML sends the browser to the IdP with an AuthnRequest whose ID is
 // the login state's ID, which also travels as RelayState.
-func (s *Service) startSAML(w http.ResponseWriter, r *http.Request, conn *Connection, rp string) error {
+func (s *Service) startSAML(w http.ResponseWriter, r *http.Request, conn *Connection,
+	rp string) error {
 	if conn.SAML == nil {
 		return fmt.Errorf("sso: connection %s has no SAML settings", conn.ID)
 	}

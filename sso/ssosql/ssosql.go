@@ -141,7 +141,8 @@ func (s *Store) scanConn(row interface{ Scan(...any) error }) (*sso.Connection, 
 }
 
 // ListConnections implements [sso.Store].
-func (s *Store) ListConnections(ctx context.Context, org, after string, limit int) ([]*sso.Connection, error) {
+func (s *Store) ListConnections(ctx context.Context, org, after string,
+	limit int) ([]*sso.Connection, error) {
 	rows, err := s.db.QueryContext(ctx, s.q.listConns, org, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("ssosql: listing connections: %w", err)
@@ -190,7 +191,8 @@ func (s *Store) SaveLoginState(ctx context.Context, st *sso.LoginState) error {
 
 // TakeLoginState implements [sso.Store]: one DELETE ... RETURNING, so
 // that of two concurrent takes only one gets the row.
-func (s *Store) TakeLoginState(ctx context.Context, id string, now time.Time) (*sso.LoginState, error) {
+func (s *Store) TakeLoginState(ctx context.Context, id string, now time.Time) (*sso.LoginState,
+	error) {
 	var st sso.LoginState
 	var verifier string
 	var created, expires sqlkit.Time
@@ -251,7 +253,8 @@ func (s *Store) RecordAttempt(ctx context.Context, a *sso.Attempt) error {
 }
 
 // Attempts implements [sso.Store].
-func (s *Store) Attempts(ctx context.Context, org, connID string, limit int) ([]*sso.Attempt, error) {
+func (s *Store) Attempts(ctx context.Context, org, connID string, limit int) ([]*sso.Attempt,
+	error) {
 	rows, err := s.db.QueryContext(ctx, s.q.listAttempts, org, connID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("ssosql: listing attempts: %w", err)

@@ -43,7 +43,8 @@ type authnRequest struct {
 	Issuer string `xml:"urn:oasis:names:tc:SAML:2.0:assertion Issuer"`
 }
 
-func (p *IdP) serveSSO(w http.ResponseWriter, r *http.Request, pick func(http.ResponseWriter, *http.Request) (User, bool)) {
+func (p *IdP) serveSSO(w http.ResponseWriter, r *http.Request, pick func(http.ResponseWriter,
+	*http.Request) (User, bool)) {
 	req, err := readAuthnRequest(r)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
