@@ -14,8 +14,7 @@ import (
 // MemoryStore is a [Store] in process memory, for tests and prototypes.
 // It is safe for concurrent use; its data is lost when the process ends,
 // and it is not shared between instances of a host. Its event outbox
-// grows without bound: a host that keeps one for long must use a SQL
-// store instead (which it can prune).
+// grows until [Service.PruneEvents] trims it.
 type MemoryStore struct {
 	mu      sync.RWMutex
 	secrets map[secretKey]*memSecret
@@ -27,10 +26,14 @@ type MemoryStore struct {
 }
 
 // eventLog is an append-only list of events in fixed-size chunks, so
-// that appending never copies what is already there.
+// that appending never copies what is already there. Positions are
+// absolute: pruning drops whole chunks and raises base, the first
+// position still readable.
 type eventLog struct {
-	chunks [][]Event
-	n      int
+	chunks  [][]Event
+	dropped int // chunks pruned away
+	n       int // events ever appended
+	base    int
 }
 
 const eventChunk = 1024
@@ -44,13 +47,29 @@ func (l *eventLog) append(ev Event) {
 	l.n++
 }
 
-// slice copies events [from, to).
+// slice copies events [from, to), from >= base.
 func (l *eventLog) slice(from, to int) []Event {
 	out := make([]Event, 0, to-from)
 	for i := from; i < to; i++ {
-		out = append(out, l.chunks[i/eventChunk][i%eventChunk])
+		out = append(out, l.chunks[i/eventChunk-l.dropped][i%eventChunk])
 	}
 	return out
+}
+
+// prune forgets events before position through (exclusive).
+func (l *eventLog) prune(through int) int {
+	through = min(through, l.n)
+	if through <= l.base {
+		return 0
+	}
+	n := through - l.base
+	l.base = through
+	for len(l.chunks) > 1 && (l.dropped+1)*eventChunk <= l.base {
+		l.chunks[0] = nil
+		l.chunks = l.chunks[1:]
+		l.dropped++
+	}
+	return n
 }
 
 type secretKey struct{ org, name string }
@@ -306,8 +325,20 @@ func (m *MemoryStore) Events(_ context.Context, after string, limit int) ([]Even
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	start = max(start, m.events.base)
 	if start >= m.events.n {
 		return nil, nil
 	}
 	return m.events.slice(start, min(m.events.n, start+max(limit, 1))), nil
+}
+
+// PruneEvents implements [Store].
+func (m *MemoryStore) PruneEvents(_ context.Context, through string) (int, error) {
+	n, err := strconv.Atoi(through)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("secrets: malformed event cursor")
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.events.prune(n), nil
 }

@@ -225,3 +225,15 @@ func (s *Service) Events(ctx context.Context, after string, limit int) ([]Event,
 	}
 	return evs, nil
 }
+
+// PruneEvents removes the outbox's events up to and including the cursor
+// through, once the host has exported them (to the audit log), and
+// returns how many. Every read records an event, so a busy host prunes
+// regularly.
+func (s *Service) PruneEvents(ctx context.Context, through string) (int, error) {
+	n, err := s.store.PruneEvents(ctx, through)
+	if err != nil {
+		return 0, fmt.Errorf("secrets: pruning events: %w", err)
+	}
+	return n, nil
+}

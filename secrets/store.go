@@ -141,4 +141,8 @@ type Store interface {
 	// become visible (an uncommitted transaction), or a reader following
 	// the cursor would skip it for good.
 	Events(ctx context.Context, after string, limit int) ([]Event, error)
+	// PruneEvents removes the events up to and including the one at the
+	// cursor through, and returns how many it removed. Later events keep
+	// their cursors.
+	PruneEvents(ctx context.Context, through string) (int, error)
 }

@@ -197,3 +197,17 @@ func rowsAffected(res sql.Result, err error, none error) error {
 	}
 	return nil
 }
+
+// PruneEvents implements [secrets.Store].
+func (s *Store) PruneEvents(ctx context.Context, through string) (int, error) {
+	seq, err := strconv.ParseInt(through, 10, 64)
+	if err != nil || seq < 0 {
+		return 0, errors.New("secretssql: malformed event cursor")
+	}
+	res, err := s.db.ExecContext(ctx, s.q.pruneEvents, seq)
+	if err != nil {
+		return 0, fmt.Errorf("secretssql: pruning events: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

@@ -40,6 +40,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) secrets.Store) {
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"Events", testEvents},
 		{"EventsNotSkipped", testEventsNotSkipped},
+		{"PruneEvents", testPruneEvents},
 		{"APIKeys", testAPIKeys},
 		{"APIKeysIsolated", testAPIKeyIsolation},
 		{"APIKeyRotateRevoke", testAPIKeyRotateRevoke},
@@ -485,5 +486,34 @@ func testEventsNotSkipped(t *testing.T, st secrets.Store) {
 	}
 	if len(seen) != writers*each {
 		t.Errorf("a reader following the cursor saw %d of %d events", len(seen), writers*each)
+	}
+}
+
+func testPruneEvents(t *testing.T, st secrets.Store) {
+	ctx := context.Background()
+	for i := range 5 {
+		ev := event("org1", "x")
+		ev.ID = fmt.Sprintf("sev_%d", i)
+		if err := st.AppendEvent(ctx, ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all, err := st.Events(ctx, "", 10)
+	if err != nil || len(all) != 5 {
+		t.Fatalf("Events = %d, %v", len(all), err)
+	}
+	n, err := st.PruneEvents(ctx, all[2].Cursor)
+	if err != nil || n != 3 {
+		t.Errorf("PruneEvents through the third = %d, %v; want 3", n, err)
+	}
+	rest, err := st.Events(ctx, "", 10)
+	if err != nil || len(rest) != 2 || rest[0].ID != "sev_3" || rest[0].Cursor != all[3].Cursor {
+		t.Errorf("after pruning: %+v, %v; want sev_3 and sev_4 with their cursors", rest, err)
+	}
+	if n, err := st.PruneEvents(ctx, all[1].Cursor); err != nil || n != 0 {
+		t.Errorf("pruning again below the mark = %d, %v", n, err)
+	}
+	if _, err := st.PruneEvents(ctx, "not-a-cursor"); err == nil {
+		t.Error("a malformed cursor was accepted")
 	}
 }
