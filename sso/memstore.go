@@ -133,8 +133,8 @@ func (m *MemoryStore) SaveLoginState(_ context.Context, s *LoginState) error {
 }
 
 // TakeLoginState implements [Store].
-func (m *MemoryStore) TakeLoginState(_ context.Context, id string, now time.Time) (*LoginState,
-	error) {
+func (m *MemoryStore) TakeLoginState(_ context.Context,
+	id string, now time.Time) (*LoginState, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	s, ok := m.states[id]
@@ -193,8 +193,8 @@ func (m *MemoryStore) RecordAttempt(_ context.Context, a *Attempt) error {
 }
 
 // Attempts implements [Store].
-func (m *MemoryStore) Attempts(_ context.Context, org, connID string, limit int) ([]*Attempt,
-	error) {
+func (m *MemoryStore) Attempts(_ context.Context, org, connID string,
+	limit int) ([]*Attempt, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var out []*Attempt

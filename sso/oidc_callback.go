@@ -70,8 +70,8 @@ func (s *Service) AcceptOIDCCallback(ctx context.Context, conn *Connection,
 	return p, st.ReturnPath, nil
 }
 
-func (s *Service) takeOIDCState(ctx context.Context, conn *Connection, id string) (*LoginState,
-	error) {
+func (s *Service) takeOIDCState(ctx context.Context,
+	conn *Connection, id string) (*LoginState, error) {
 	if id == "" {
 		return nil, fail(ReasonState, "the callback has no state")
 	}
