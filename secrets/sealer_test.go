@@ -132,3 +132,12 @@ func FuzzSealerOpen(f *testing.F) {
 		}
 	})
 }
+
+// ssoSealer is the sealing interface package sso declares; a *Sealer
+// must satisfy it as it is (checked at compile time).
+type ssoSealer interface {
+	Seal(ctx context.Context, plaintext, associatedData []byte) ([]byte, error)
+	Open(ctx context.Context, sealed, associatedData []byte) ([]byte, error)
+}
+
+var _ ssoSealer = (*secrets.Sealer)(nil)
