@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -172,6 +174,34 @@ func BenchmarkQueryMemory(b *testing.B) {
 	for b.Loop() {
 		if _, err := s.Query(context.Background(), "org_1", q); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkInclusionProof(b *testing.B) {
+	s := bigLog(b, 100_000)
+	b.ReportAllocs()
+	i := uint64(0)
+	for b.Loop() {
+		i = (i + 7919) % 100_000
+		if _, err := s.InclusionProof(context.Background(), "org_1", i, 100_000); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkHandlerList(b *testing.B) {
+	s, _ := newService(b, audit.Config{Organization: func(*http.Request) (string, error) {
+		return "org_1", nil
+	}})
+	recordN(b, s, "org_1", 0, 2000, nil)
+	h := s.Handler()
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/events?limit=50&actor=user_1", nil))
+		if rec.Code != http.StatusOK {
+			b.Fatal(rec.Code)
 		}
 	}
 }

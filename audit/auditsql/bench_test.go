@@ -95,3 +95,27 @@ func BenchmarkQuery(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkInclusionProof proves events of a 20,000-event log.
+func BenchmarkInclusionProof(b *testing.B) {
+	dialects(b, func(b *testing.B, db *sql.DB) {
+		s := service(b, newStore(b, db))
+		for i := 0; i < 20_000; i += 1000 {
+			batch := make([]audit.Event, 1000)
+			for j := range batch {
+				batch[j] = seqEvent(i + j)
+			}
+			if err := s.RecordBatch(context.Background(), batch); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportAllocs()
+		i := uint64(0)
+		for b.Loop() {
+			i = (i + 7919) % 20_000
+			if _, err := s.InclusionProof(context.Background(), "org_1", i, 20_000); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/audit"
+	"github.com/gatehouse/gatehouse/internal/sqlkit"
 )
 
 // Nodes implements [audit.Store]. Nodes at storedLevel and above, and the
@@ -61,18 +62,8 @@ func (s *Store) storedNodes(ctx context.Context, org string,
 	if len(ids) == 0 {
 		return found, nil
 	}
-	var b strings.Builder
-	args := []any{org}
-	b.WriteString(`SELECT level, idx, hash FROM audit_nodes WHERE org = ? AND (`)
-	for i, id := range ids {
-		if i > 0 {
-			b.WriteString(" OR ")
-		}
-		b.WriteString("(level = ? AND idx = ?)")
-		args = append(args, int64(id.Level), int64(id.Index))
-	}
-	b.WriteString(")")
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(b.String()), args...)
+	query, args := s.nodesQuery(org, ids)
+	rows, err := s.db.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("auditsql: reading nodes of %s: %w", org, err)
 	}
@@ -164,4 +155,26 @@ func (s *Store) keepLeafHashes(ctx context.Context, tx *sql.Tx, org string, star
 			return err
 		}
 	}
+}
+
+// nodesQuery selects the given nodes of org by primary key.
+func (s *Store) nodesQuery(org string, ids []audit.NodeID) (string, []any) {
+	args := []any{org}
+	for _, id := range ids {
+		args = append(args, int64(id.Level), int64(id.Index))
+	}
+	var b strings.Builder
+	b.WriteString(`SELECT level, idx, hash FROM audit_nodes WHERE org = ? AND `)
+	if s.db.Dialect == sqlkit.SQLite {
+		// A row-value IN list lets SQLite look each node up by the
+		// primary key, where a chain of ORs makes it scan.
+		b.WriteString(`(level, idx) IN (VALUES `)
+		b.WriteString(strings.TrimSuffix(strings.Repeat("(?, ?), ", len(ids)), ", "))
+	} else {
+		// PostgreSQL turns the ORs into bitmap index scans.
+		b.WriteString("(")
+		b.WriteString(strings.TrimSuffix(strings.Repeat("(level = ? AND idx = ?) OR ", len(ids)), " OR "))
+	}
+	b.WriteString(")")
+	return s.db.Rebind(b.String()), args
 }
