@@ -144,7 +144,7 @@ func (s *Service) getConnection(w http.ResponseWriter, r *http.Request, org stri
 }
 
 func (s *Service) deleteConnection(w http.ResponseWriter, r *http.Request, org string) error {
-	if err := s.cfg.Store.DeleteConnection(r.Context(), org, r.PathValue("id")); err != nil {
+	if err := s.DeleteConnection(r.Context(), org, r.PathValue("id")); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -154,17 +154,14 @@ func (s *Service) deleteConnection(w http.ResponseWriter, r *http.Request, org s
 // testConnection validates a stored connection again (metadata, discovery)
 // without changing it.
 func (s *Service) testConnection(w http.ResponseWriter, r *http.Request, org string) error {
-	c, err := s.cfg.Store.Connection(r.Context(), org, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
 	result := map[string]any{"ok": true}
-	probe := c.clone()
-	if probe.SAML != nil && probe.SAML.IdPMetadataURL != "" {
-		probe.SAML.IdPMetadataXML = "" // fetch it again
-	}
-	if err := s.prepare(r.Context(), probe); err != nil {
+	err := s.CheckConnection(r.Context(), org, r.PathValue("id"))
+	var ve *ValidationError
+	switch {
+	case errors.As(err, &ve):
 		result = map[string]any{"ok": false, "problem": adminError(err).Error()}
+	case err != nil:
+		return err
 	}
 	httpjson.Write(w, http.StatusOK, result)
 	return nil

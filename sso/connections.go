@@ -42,6 +42,7 @@ func (s *Service) CreateConnection(ctx context.Context, c *Connection) (*Connect
 	if err := s.cfg.Store.CreateConnection(ctx, c); err != nil {
 		return nil, fmt.Errorf("sso: creating connection: %w", err)
 	}
+	s.emitConnection(ctx, EventConnectionCreated, c)
 	return c, nil
 }
 
@@ -64,7 +65,36 @@ func (s *Service) UpdateConnection(ctx context.Context, c *Connection) (*Connect
 	if err := s.cfg.Store.UpdateConnection(ctx, c); err != nil {
 		return nil, fmt.Errorf("sso: updating connection: %w", err)
 	}
+	s.emitConnection(ctx, EventConnectionUpdated, c)
 	return c, nil
+}
+
+// DeleteConnection deletes connection id of organization org and its log
+// of attempts.
+func (s *Service) DeleteConnection(ctx context.Context, org, id string) error {
+	c, err := s.cfg.Store.Connection(ctx, org, id)
+	if err != nil {
+		return fmt.Errorf("sso: loading connection: %w", err)
+	}
+	if err := s.cfg.Store.DeleteConnection(ctx, org, id); err != nil {
+		return fmt.Errorf("sso: deleting connection: %w", err)
+	}
+	s.emitConnection(ctx, EventConnectionDeleted, c)
+	return nil
+}
+
+// CheckConnection validates a stored connection again, as saving it would
+// (fetching metadata from its URL, asking for discovery), without
+// changing it. It returns a *ValidationError saying what is wrong.
+func (s *Service) CheckConnection(ctx context.Context, org, id string) error {
+	c, err := s.cfg.Store.Connection(ctx, org, id)
+	if err != nil {
+		return fmt.Errorf("sso: loading connection: %w", err)
+	}
+	if c.SAML != nil && c.SAML.IdPMetadataURL != "" {
+		c.SAML.IdPMetadataXML = "" // fetch it again
+	}
+	return s.prepare(ctx, c)
 }
 
 // prepare validates c and completes what it derives.

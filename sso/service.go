@@ -89,6 +89,12 @@ type Config struct {
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 	Clock      func() time.Time
+	// OnEvent, if set, receives each [Event]: logins that succeeded or
+	// failed (and why) and changes of connections, for the host's audit
+	// log. It is called synchronously and must not block for long; events
+	// are not stored, so one is lost if the process dies before OnEvent
+	// returns.
+	OnEvent func(context.Context, Event)
 	// Organization tells, for the admin API, which organization the caller
 	// administers, or refuses with an error.
 	Organization func(*http.Request) (string, error)
@@ -251,4 +257,5 @@ func (s *Service) record(ctx context.Context, conn *Connection, p *Profile, err 
 	if rerr := s.cfg.Store.RecordAttempt(ctx, a); rerr != nil {
 		s.cfg.Logger.WarnContext(ctx, "sso: recording login attempt", "error", rerr)
 	}
+	s.emitLogin(ctx, conn, p, a)
 }
