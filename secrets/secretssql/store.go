@@ -1,11 +1,3 @@
-// Package secretssql is the SQL [secrets.Store] for SQLite (through
-// modernc.org/sqlite) and PostgreSQL (through pgx's database/sql driver).
-//
-// Call [Migrate] once at start-up (it is idempotent and safe from several
-// instances at once), then [New]. Versions hold only ciphertexts and
-// wrapped data keys; API keys only hashes. API key verification is served
-// by a unique index on the hash, rewrap walks the primary key, and every
-// change is written in one transaction with its event.
 package secretssql
 
 import (

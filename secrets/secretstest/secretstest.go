@@ -1,8 +1,3 @@
-// Package secretstest holds what a host needs to test code built on
-// package secrets: [TestStore], the conformance suite that every
-// [secrets.Store] implementation must pass, in the manner of
-// testing/fstest, and [CountingProvider], a key provider that counts its
-// calls.
 package secretstest
 
 import (
