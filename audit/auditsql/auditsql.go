@@ -311,17 +311,8 @@ func (s *Store) pruneTx(ctx context.Context, tx *sql.Tx, org string,
 	if err != nil {
 		return 0, err
 	}
-	var first sql.NullInt64
-	err = tx.QueryRowContext(ctx, s.db.Rebind(`SELECT min(idx) FROM audit_events
-		WHERE org = ? AND occurred_at >= ?`), org, s.db.Time(cutoff)).Scan(&first)
+	start, err := s.keepLeafHashes(ctx, tx, org, cutoff, int64(tree.Size))
 	if err != nil {
-		return 0, err
-	}
-	start := int64(tree.Size)
-	if first.Valid {
-		start = first.Int64
-	}
-	if err := s.keepLeafHashes(ctx, tx, org, start); err != nil {
 		return 0, err
 	}
 	for _, q := range []string{

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/audit"
 	"github.com/gatehouse/gatehouse/internal/sqlkit"
@@ -122,39 +123,62 @@ func (s *Store) leafHashes(ctx context.Context, org string,
 	return out, err
 }
 
-// keepLeafHashes copies the leaf hashes of the events before start into
-// audit_nodes, a page at a time, before retention deletes them.
-func (s *Store) keepLeafHashes(ctx context.Context, tx *sql.Tx, org string, start int64) error {
+// keepLeafHashes walks org's log in index order from its start to the
+// first event whose time is not before cutoff, copying the leaf hashes of
+// the events before it into audit_nodes, a page at a time, so that
+// retention can delete them. It returns the index of that first kept
+// event, or size when every event goes. It reads only the events that go.
+func (s *Store) keepLeafHashes(ctx context.Context, tx *sql.Tx, org string,
+	cutoff time.Time, size int64) (int64, error) {
+	page := s.db.Rebind(`SELECT idx, occurred_at, data FROM audit_events
+		WHERE org = ? AND idx >= ? ORDER BY idx LIMIT 1000`)
 	next := int64(0)
 	for {
-		rows, err := tx.QueryContext(ctx, s.db.Rebind(`SELECT idx, data FROM audit_events
-			WHERE org = ? AND idx >= ? AND idx < ? ORDER BY idx LIMIT 1000`), org, next, start)
+		nodes, kept, last, err := s.prunablePage(ctx, tx, page, org, next, cutoff)
 		if err != nil {
-			return err
-		}
-		var nodes []audit.Node
-		for rows.Next() {
-			var idx int64
-			var data []byte
-			if err := rows.Scan(&idx, &data); err != nil {
-				rows.Close()
-				return err
-			}
-			id := audit.NodeID{Level: 0, Index: uint64(idx)}
-			nodes = append(nodes, audit.Node{ID: id, Hash: audit.LeafHash(data)})
-			next = idx + 1
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(nodes) == 0 {
-			return nil
+			return 0, err
 		}
 		if err := s.insertNodes(ctx, tx, org, nodes); err != nil {
-			return err
+			return 0, err
 		}
+		switch {
+		case kept >= 0:
+			return kept, nil
+		case last < 0:
+			return size, nil
+		}
+		next = last + 1
 	}
+}
+
+// prunablePage reads one page of events from index next and returns the
+// leaf nodes of those before cutoff, the index of the first event kept
+// (-1 if none in the page) and the last index read (-1 if the page was
+// empty).
+func (s *Store) prunablePage(ctx context.Context, tx *sql.Tx, page, org string, next int64,
+	cutoff time.Time) (nodes []audit.Node, kept, last int64, err error) {
+	rows, err := tx.QueryContext(ctx, page, org, next)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	defer rows.Close()
+	kept, last = -1, -1
+	for rows.Next() {
+		var idx int64
+		var at sqlkit.Time
+		var data []byte
+		if err := rows.Scan(&idx, &at, &data); err != nil {
+			return nil, 0, 0, err
+		}
+		if !at.T.Before(cutoff) {
+			kept = idx
+			break
+		}
+		last = idx
+		id := audit.NodeID{Level: 0, Index: uint64(idx)}
+		nodes = append(nodes, audit.Node{ID: id, Hash: audit.LeafHash(data)})
+	}
+	return nodes, kept, last, rows.Err()
 }
 
 // nodesQuery selects the given nodes of org by primary key.

@@ -24,6 +24,8 @@ func TestQueriesUseIndexes(t *testing.T) {
 	after := &audit.Position{Time: day, Index: 9}
 	nodes, nargs := st.nodesQuery("org_1", []audit.NodeID{{Level: 2, Index: 1}, {Level: 5, Index: 0}})
 	checkPlan(t, db, "nodes", nodes, nargs)
+	checkPlan(t, db, "prune", `SELECT idx, occurred_at, data FROM audit_events
+		WHERE org = ? AND idx >= ? ORDER BY idx LIMIT 1000`, []any{"org_1", 0})
 	for name, q := range map[string]audit.Query{
 		"newest":     {},
 		"time range": {Since: day, Until: day.Add(time.Hour), After: after},
@@ -55,6 +57,7 @@ func checkPlan(t *testing.T, db *sql.DB, name, query string, args []any) {
 		rows.Scan(&id, &parent, &unused, &detail)
 		plan = append(plan, detail)
 	}
+	t.Logf("%s: %q", name, plan)
 	for _, step := range plan {
 		if strings.HasPrefix(step, "SCAN") && !strings.Contains(step, "INDEX") &&
 			!strings.Contains(step, "VALUES CLAUSE") {
