@@ -9,9 +9,10 @@
 // agent, request ID), free-form Metadata, and when it happened. IDs are
 // time-sortable ("evt_01J..."). [RequestContext.FromRequest] fills the
 // context from an *http.Request, reading X-Forwarded-For only behind the
-// proxies the host trusts; [WithActor] lets the host's authentication
-// middleware put the actor in the request context, where
-// [Service.Record] finds it.
+// proxies the host trusts. An event recorded without an actor takes the
+// one in the request context: put there with [WithActor] by the host's
+// authentication middleware, or found by [Config.Actor] wherever that
+// middleware keeps it.
 //
 // Every event must pass the envelope checks (non-empty organization,
 // action, actor type and ID; size limits such as [MaxStringLen] and
@@ -90,17 +91,18 @@
 // Members in brackets are omitted when empty. The members of metadata
 // objects are sorted by the bytes of their keys. Strings escape '"', '\\',
 // control characters (as \b, \f, \n, \r, \t, or else \u00XX) and U+2028 and
-// U+2029, and nothing else. Integers are written in decimal; other numbers in the
-// shortest form that reads back as the same float64, in exponent form
-// only outside [1e-6, 1e21). A verifier never needs to re-encode: it
-// hashes the bytes it is given.
+// U+2029, and nothing else. Integers are written in decimal; other numbers
+// in the shortest form that reads back as the same float64, in exponent
+// form only outside [1e-6, 1e21); numbers that [UnmarshalCanonical]
+// decoded (as json.Number) are written back as they were read. A verifier
+// never needs to re-encode: it hashes the bytes it is given.
 //
 // # Tamper evidence
 //
 // Each organization's log is an append-only Merkle tree as in RFC 6962,
 // with SHA-256: the leaf hash of an event is SHA-256(0x00 || encoding),
-// an interior node is SHA-256(0x01 || left || right). The Store keeps the
-// hash of every complete subtree, so [Service.InclusionProof] and
+// an interior node is SHA-256(0x01 || left || right). The Store keeps, or
+// can recompute from the events, the hash of every complete subtree, so [Service.InclusionProof] and
 // [Service.ConsistencyProof] can prove that an event is in the log and
 // that a later tree extends an earlier one, and retention can remove old
 // events while what remains stays provable.
@@ -134,8 +136,8 @@
 // from an older tree size the customer kept). Every further line is
 // {"index":N,"event":<canonical encoding>}, for the indexes from start up
 // to end. [Verify] (and the command auditverify in
-// audit/cmd/auditverify) recomputes the root from the left hashes and the
-// events, checks it against the signed checkpoint and against a
+// audit/cmd/auditverify) recomputes the root from the left hashes, the
+// events and the right hashes, checks it against the signed checkpoint and against a
 // checkpoint kept by the customer, and reports modified, deleted,
 // inserted and reordered events and a truncated log. [Service.ExportCSV]
 // writes the events a [Query] selects as CSV, for people; it carries no
@@ -155,12 +157,18 @@
 // attacker who holds the key can sign a rewritten log; a checkpoint the
 // customer kept earlier still exposes any rewrite or truncation of the
 // events it covers. The package does NOT prevent a compromised host from
-// leaving events out when they happen.
+// leaving events out when they happen, and does NOT vouch for what an
+// event says: its time, actor and context are the host's statement, and
+// the verifier checks that they were not changed, not that they are
+// true. Checkpoint times come from the host's clock.
 //
 // # Writing a Store
 //
 // A [Store] appends entries under a per-organization lock that holds
 // across processes, extends the tree with [Tree.Append] in the same
-// transaction, and keeps the nodes it returns. Run
+// transaction, and keeps the nodes it returns (or enough to recompute
+// them, keeping the leaf hashes of pruned events). It also keeps signed
+// checkpoints and the streams' cursors, and answers listings, which
+// should be served by indexes. Run
 // [github.com/gatehouse/gatehouse/audit/audittest.TestStore] against it.
 package audit
