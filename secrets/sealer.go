@@ -106,6 +106,22 @@ func (s *Sealer) Reseal(ctx context.Context, sealed, associatedData []byte) ([]b
 	return s.Seal(ctx, pt, associatedData)
 }
 
+// NeedsReseal reports whether a sealed blob names a key-encryption key
+// other than the provider's current one, so that its owner can
+// [Sealer.Reseal] it after a key rotation. A blob that does not parse is
+// [ErrDecrypt].
+func (s *Sealer) NeedsReseal(ctx context.Context, sealed []byte) (bool, error) {
+	b, err := parseSealed(sealed)
+	if err != nil {
+		return false, err
+	}
+	cur, err := s.keys.CurrentKeyID(ctx)
+	if err != nil {
+		return false, fmt.Errorf("secrets: finding the current key: %w", err)
+	}
+	return b.keyID != cur, nil
+}
+
 type sealedBlob struct {
 	keyID      string
 	wrapped    []byte

@@ -111,6 +111,17 @@ func TestSealerKeyRotation(t *testing.T) {
 	if got, err := onlyNew.Open(ctx, resealed, []byte("ad")); err != nil || string(got) != "v" {
 		t.Errorf("resealed blob under the new key only: %q, %v", got, err)
 	}
+	for _, tc := range []struct {
+		blob []byte
+		want bool
+	}{{blob, true}, {resealed, false}} {
+		if got, err := both.NeedsReseal(ctx, tc.blob); err != nil || got != tc.want {
+			t.Errorf("NeedsReseal = %v, %v; want %v", got, err, tc.want)
+		}
+	}
+	if _, err := both.NeedsReseal(ctx, []byte{9}); !errors.Is(err, secrets.ErrDecrypt) {
+		t.Errorf("NeedsReseal of garbage: %v", err)
+	}
 	if _, err := secrets.NewSealer(nil); err == nil {
 		t.Error("NewSealer(nil) succeeded")
 	}

@@ -101,3 +101,41 @@ func FuzzVerifyWebhook(f *testing.F) {
 		}
 	})
 }
+
+func TestServiceSignWebhookDuringRotation(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	f := newFixture(t, nil)
+	old, next := secrets.GenerateWebhookSecret(), secrets.GenerateWebhookSecret()
+	if _, err := f.svc.Put(ctx, "org1", "webhook", old, nil); err != nil {
+		t.Fatal(err)
+	}
+	body := []byte(`{"event":"x"}`)
+	verifies := func(hdr string, secret secrets.Value) bool {
+		return secrets.VerifyWebhook(hdr, body, f.clock.Now(), 0, secret) == nil
+	}
+	sign := func() string {
+		hdr, err := f.svc.SignWebhook(ctx, "org1", "webhook", body, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hdr
+	}
+	if hdr := sign(); !verifies(hdr, old) || verifies(hdr, next) {
+		t.Errorf("before rotation: %s", hdr)
+	}
+	f.clock.Advance(2 * time.Hour)
+	if _, err := f.svc.Put(ctx, "org1", "webhook", next, nil); err != nil {
+		t.Fatal(err)
+	}
+	if hdr := sign(); !verifies(hdr, old) || !verifies(hdr, next) {
+		t.Errorf("during the overlap both must verify: %s", hdr)
+	}
+	f.clock.Advance(time.Hour)
+	if hdr := sign(); verifies(hdr, old) || !verifies(hdr, next) {
+		t.Errorf("after the overlap only the new secret signs: %s", hdr)
+	}
+	if _, err := f.svc.SignWebhook(ctx, "org2", "webhook", body, time.Hour); !errors.Is(err, secrets.ErrNotFound) {
+		t.Errorf("another organization's secret: %v", err)
+	}
+}
