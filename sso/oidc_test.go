@@ -32,11 +32,14 @@ type oidcTest struct {
 	logins []*httptest.ResponseRecorder
 }
 
-func newOIDCTest(t testing.TB, method sso.AuthMethod) *oidcTest {
+func newOIDCTest(t testing.TB, method sso.AuthMethod, edit ...func(*ssotest.OP)) *oidcTest {
 	t.Helper()
 	op, err := ssotest.NewOP("client-1", "s3cret")
 	must(t, err)
 	t.Cleanup(op.Close)
+	for _, f := range edit {
+		f(op)
+	}
 	ot := &oidcTest{op: op, store: sso.NewMemoryStore()}
 	ot.svc, err = sso.New(sso.Config{
 		Store: ot.store, BaseURL: "https://sp.example/sso", Sealer: ssotest.NewSealer(),

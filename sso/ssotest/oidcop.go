@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,13 +35,22 @@ type OP struct {
 	// IDTokenClaims, if set, may change the claims of each ID token
 	// before it is signed, to make bad ones.
 	IDTokenClaims func(claims map[string]any)
+	// UserInfo, if set, may change the claims the userinfo endpoint
+	// answers.
+	UserInfo func(claims map[string]any)
+	// TenantID, if set, makes the OP behave like Entra ID's multi-tenant
+	// endpoint: Issuer is {url}/common/v2.0, discovery names the issuer
+	// {url}/{tenantid}/v2.0, and ID tokens carry iss {url}/TenantID/v2.0
+	// and tid TenantID.
+	TenantID string
 	// ClientKey, if set, is the client's public key for private_key_jwt
 	// (RFC 7523), with its algorithm.
 	ClientKey    any
 	ClientKeyAlg string
 
-	mu    sync.Mutex
-	codes map[string]grant
+	mu     sync.Mutex
+	codes  map[string]grant
+	tokens map[string]bool
 }
 
 type grant struct {
@@ -57,9 +67,11 @@ func NewOP(clientID, clientSecret string) (*OP, error) {
 	op := &OP{Key: key, KeyID: "key-1", ClientID: clientID, ClientSecret: clientSecret,
 		User: map[string]any{"sub": "user-1", "email": "carol@example.com", "given_name": "Carol",
 			"family_name": "Jones", "groups": []string{"eng"}},
-		codes: map[string]grant{}}
+		codes: map[string]grant{}, tokens: map[string]bool{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", op.discovery)
+	mux.HandleFunc("GET /common/v2.0/.well-known/openid-configuration", op.discovery)
+	mux.HandleFunc("GET /userinfo", op.userinfo)
 	mux.HandleFunc("GET /jwks", op.jwks)
 	mux.HandleFunc("GET /authorize", op.authorize)
 	mux.HandleFunc("POST /token", op.token)
@@ -70,14 +82,31 @@ func NewOP(clientID, clientSecret string) (*OP, error) {
 // Close stops the server.
 func (op *OP) Close() { op.Server.Close() }
 
-// Issuer returns the OP's issuer URL.
-func (op *OP) Issuer() string { return op.Server.URL }
+// Issuer returns the OP's issuer URL, the one a connection names.
+func (op *OP) Issuer() string {
+	if op.TenantID != "" {
+		return op.Server.URL + "/common/v2.0"
+	}
+	return op.Server.URL
+}
+
+// tokenIssuer is the iss of the OP's ID tokens.
+func (op *OP) tokenIssuer() string {
+	if op.TenantID != "" {
+		return op.Server.URL + "/" + op.TenantID + "/v2.0"
+	}
+	return op.Server.URL
+}
 
 func (op *OP) discovery(w http.ResponseWriter, _ *http.Request) {
-	iss := op.Issuer()
+	iss, base := op.Server.URL, op.Server.URL
+	if op.TenantID != "" {
+		iss = base + "/{tenantid}/v2.0"
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"issuer": iss, "authorization_endpoint": iss + "/authorize", "token_endpoint": iss + "/token",
-		"jwks_uri": iss + "/jwks", "id_token_signing_alg_values_supported": []string{"RS256"},
+		"issuer": iss, "authorization_endpoint": base + "/authorize", "token_endpoint": base + "/token",
+		"userinfo_endpoint": base + "/userinfo",
+		"jwks_uri":          base + "/jwks", "id_token_signing_alg_values_supported": []string{"RS256"},
 		"response_types_supported": []string{"code"}, "subject_types_supported": []string{"public"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post",
 			"private_key_jwt"},
@@ -134,15 +163,38 @@ func (op *OP) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"access_token": randomID(), "token_type": "Bearer",
+	access := randomID()
+	op.mu.Lock()
+	op.tokens[access] = true
+	op.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"access_token": access, "token_type": "Bearer",
 		"expires_in": 300, "id_token": idt})
+}
+
+func (op *OP) userinfo(w http.ResponseWriter, r *http.Request) {
+	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	op.mu.Lock()
+	known := op.tokens[tok]
+	op.mu.Unlock()
+	if !ok || !known {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
+		return
+	}
+	claims := map[string]any{}
+	for k, v := range op.User {
+		claims[k] = v
+	}
+	if op.UserInfo != nil {
+		op.UserInfo(claims)
+	}
+	writeJSON(w, http.StatusOK, claims)
 }
 
 func (op *OP) clientOK(r *http.Request) bool {
 	if a := r.PostForm.Get("client_assertion"); a != "" && op.ClientKey != nil {
 		_, err := jwt.ParseString(a, jwt.WithKey(jwa.SignatureAlgorithm(op.ClientKeyAlg), op.ClientKey),
 			jwt.WithValidate(true), jwt.WithIssuer(op.ClientID), jwt.WithSubject(op.ClientID),
-			jwt.WithAudience(op.Issuer()+"/token"))
+			jwt.WithAudience(op.Server.URL+"/token"))
 		return err == nil && r.PostForm.Get("client_assertion_type") ==
 			"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 	}
@@ -169,8 +221,11 @@ func (op *OP) redeem(code string) (grant, bool) {
 // IDToken signs an ID token for User with nonce, valid for five minutes.
 func (op *OP) IDToken(nonce string) (string, error) {
 	now := time.Now()
-	claims := map[string]any{"iss": op.Issuer(), "aud": op.ClientID, "iat": now.Unix(),
+	claims := map[string]any{"iss": op.tokenIssuer(), "aud": op.ClientID, "iat": now.Unix(),
 		"exp": now.Add(5 * time.Minute).Unix(), "nonce": nonce}
+	if op.TenantID != "" {
+		claims["tid"] = op.TenantID
+	}
 	for k, v := range op.User {
 		claims[k] = v
 	}
