@@ -55,6 +55,12 @@ const (
 // "t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>." and the body>".
 const SignatureHeader = "X-Gatehouse-Signature"
 
+// BatchHeader names the events a request carries, as
+// "<organization>/<first index>-<last index>", the same on every retry,
+// so that a receiver can drop a batch it already has: delivery is at
+// least once.
+const BatchHeader = "X-Gatehouse-Batch"
+
 // HTTPSinkConfig configures an [HTTPSink].
 type HTTPSinkConfig struct {
 	// URL is the endpoint. It must be https unless InsecureAllowHTTP.
@@ -134,7 +140,8 @@ func (s *HTTPSink) Write(ctx context.Context, org string, entries []Entry) error
 		if err != nil {
 			return err
 		}
-		if err := s.post(ctx, body); err != nil {
+		batch := fmt.Sprintf("%s/%d-%d", org, entries[0].Index, entries[n-1].Index)
+		if err := s.post(ctx, body, batch); err != nil {
 			return err
 		}
 		entries = entries[n:]
@@ -199,7 +206,7 @@ func writeDatadog(b *bytes.Buffer, org, source string, e Entry) {
 	b.Write(line)
 }
 
-func (s *HTTPSink) post(ctx context.Context, body []byte) error {
+func (s *HTTPSink) post(ctx context.Context, body []byte, batch string) error {
 	var last error
 	for attempt := 0; attempt < s.cfg.MaxAttempts; attempt++ {
 		if attempt > 0 {
@@ -207,7 +214,7 @@ func (s *HTTPSink) post(ctx context.Context, body []byte) error {
 				return errors.Join(last, err)
 			}
 		}
-		retry, err := s.try(ctx, body)
+		retry, err := s.try(ctx, body, batch)
 		if err == nil {
 			return nil
 		}
@@ -229,12 +236,13 @@ func (e *statusError) Error() string {
 	return fmt.Sprintf("audit: sink answered %d %s", e.code, http.StatusText(e.code))
 }
 
-func (s *HTTPSink) try(ctx context.Context, body []byte) (retry bool, err error) {
+func (s *HTTPSink) try(ctx context.Context, body []byte, batch string) (retry bool, err error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.URL, bytes.NewReader(body))
 	if err != nil {
 		return false, fmt.Errorf("audit: building request: %w", err)
 	}
 	s.setHeaders(req, body)
+	req.Header.Set(BatchHeader, batch)
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
 		return ctx.Err() == nil, fmt.Errorf("audit: posting to sink: %w", err)

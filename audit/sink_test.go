@@ -180,6 +180,7 @@ type hookServer struct {
 	key      []byte
 	got      []uint64
 	bad      []string
+	batches  []string
 }
 
 func (h *hookServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -197,6 +198,7 @@ func (h *hookServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "try later", http.StatusServiceUnavailable)
 		return
 	}
+	h.batches = append(h.batches, r.Header.Get(audit.BatchHeader))
 	for _, line := range strings.Split(strings.TrimSpace(string(body)), "\n") {
 		var l struct{ Index uint64 }
 		json.Unmarshal([]byte(line), &l)
@@ -222,6 +224,9 @@ func TestHTTPSinkSignsAndRetries(t *testing.T) {
 	}
 	if len(hook.bad) > 0 || fmt.Sprint(hook.got) != "[0 1 2 3 4 5 6 7 8 9]" {
 		t.Errorf("received %v, signature failures %v", hook.got, hook.bad)
+	}
+	if fmt.Sprint(hook.batches) != "[org_1/0-3 org_1/4-7 org_1/8-9]" {
+		t.Errorf("batch headers %v", hook.batches)
 	}
 
 	wrongKey, _ := audit.NewHTTPSink(audit.HTTPSinkConfig{URL: srv.URL, SigningKey: "guess",
