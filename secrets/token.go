@@ -24,7 +24,8 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 // tokenFormat makes and checks tokens with one prefix.
 type tokenFormat struct {
-	prefix string // including the underscore
+	prefix    string // including the underscore
+	prefixCRC uint32 // CRC state after the prefix, before finalizing
 }
 
 func newTokenFormat(prefix string) (tokenFormat, error) {
@@ -37,7 +38,8 @@ func newTokenFormat(prefix string) (tokenFormat, error) {
 		return tokenFormat{}, fmt.Errorf("secrets: API key prefix %q: want 2 to %d lowercase "+
 			"letters or digits, starting with a letter", prefix, maxPrefixLen)
 	}
-	return tokenFormat{prefix: prefix + "_"}, nil
+	p := prefix + "_"
+	return tokenFormat{prefix: p, prefixCRC: crcString(^uint32(0), p)}, nil
 }
 
 // length is the length of every token of this format.
@@ -79,14 +81,12 @@ func (f tokenFormat) valid(tok string) bool {
 		return false
 	}
 	body := len(tok) - tokenCheckLen
-	crc := crcString(^uint32(0), f.prefix)
 	for i := len(f.prefix); i < body; i++ {
-		c := tok[i]
-		if base62Values[c] < 0 {
+		if base62Values[tok[i]] < 0 {
 			return false
 		}
-		crc = crcTable[byte(crc)^c] ^ crc>>8
 	}
+	crc := crcString(f.prefixCRC, tok[len(f.prefix):body])
 	var sum uint64
 	for i := body; i < len(tok); i++ {
 		v := base62Value(tok[i])
@@ -117,14 +117,34 @@ func (f tokenFormat) hint(tok string) string {
 	return f.prefix + "..." + tok[len(tok)-4:]
 }
 
-var crcTable = crc32.MakeTable(crc32.IEEE)
+// crcTables are the slicing-by-8 tables of CRC-32 (IEEE): crcTables[0]
+// is the usual byte table, crcTables[k] advances a byte k positions ahead.
+var crcTables = func() (t [8][256]uint32) {
+	t[0] = *crc32.MakeTable(crc32.IEEE)
+	for i := range 256 {
+		crc := t[0][i]
+		for k := 1; k < 8; k++ {
+			crc = t[0][crc&0xff] ^ crc>>8
+			t[k][i] = crc
+		}
+	}
+	return t
+}()
 
-// crcString continues a CRC-32 (IEEE) over s, without converting s to a
-// byte slice (which would allocate on the verification path). Start with
-// ^0 and complement the result to get crc32.ChecksumIEEE.
+// crcString continues a CRC-32 (IEEE) over s, eight bytes per step,
+// without converting s to a byte slice (which would allocate on the
+// verification path). Start with ^0 and complement the result to get
+// crc32.ChecksumIEEE.
 func crcString(crc uint32, s string) uint32 {
+	t := &crcTables
+	for len(s) >= 8 {
+		crc ^= uint32(s[0]) | uint32(s[1])<<8 | uint32(s[2])<<16 | uint32(s[3])<<24
+		crc = t[0][s[7]] ^ t[1][s[6]] ^ t[2][s[5]] ^ t[3][s[4]] ^
+			t[4][crc>>24] ^ t[5][crc>>16&0xff] ^ t[6][crc>>8&0xff] ^ t[7][crc&0xff]
+		s = s[8:]
+	}
 	for i := 0; i < len(s); i++ {
-		crc = crcTable[byte(crc)^s[i]] ^ crc>>8
+		crc = t[0][byte(crc)^s[i]] ^ crc>>8
 	}
 	return crc
 }
