@@ -82,8 +82,26 @@ func (cm *compiledModel) validateUserType(s string) (userRef, error) {
 
 // forward collects every user of the wanted kind reachable from
 // object#relation through tuples. It over-approximates intersections and
-// exclusions; the caller checks each candidate.
+// exclusions; the caller checks each candidate. It follows the
+// subtracted side of exclusions only when the wildcard is a candidate:
+// a user named there may then hold the relation through the wildcard
+// even when the wildcard itself does not (through a double negation).
 func (r *resolver) forward(object, relation string, want userRef) ([]string, error) {
+	found, err := r.walkForward(object, relation, want, false)
+	if err == nil && want.rel == "" && found[want.typ+":*"] {
+		found, err = r.walkForward(object, relation, want, true)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(found))
+	for u := range found {
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+func (r *resolver) walkForward(object, relation string, want userRef, subtracted bool) (map[string]bool, error) {
 	seen := map[node]bool{}
 	found := map[string]bool{}
 	queue := []node{{object, relation}}
@@ -105,18 +123,14 @@ func (r *resolver) forward(object, relation string, want userRef) ([]string, err
 		if ri == nil {
 			continue
 		}
-		if err := r.expandForward(ri, n.object, &ri.def.Rewrite, want, visit, found); err != nil {
+		if err := r.expandForward(ri, n.object, &ri.def.Rewrite, want, subtracted, visit, found); err != nil {
 			return nil, err
 		}
 	}
-	out := make([]string, 0, len(found))
-	for u := range found {
-		out = append(out, u)
-	}
-	return out, nil
+	return found, nil
 }
 
-func (r *resolver) expandForward(ri *relInfo, object string, w *Rewrite, want userRef,
+func (r *resolver) expandForward(ri *relInfo, object string, w *Rewrite, want userRef, subtracted bool,
 	visit func(node), found map[string]bool) error {
 	if err := r.ctx.Err(); err != nil {
 		return err
@@ -150,10 +164,13 @@ func (r *resolver) expandForward(ri *relInfo, object string, w *Rewrite, want us
 			visit(node{t.User, w.Relation})
 		}
 	case OpExclusion:
-		return r.expandForward(ri, object, &w.Children[0], want, visit, found)
+		if !subtracted {
+			return r.expandForward(ri, object, &w.Children[0], want, false, visit, found)
+		}
+		fallthrough
 	default:
 		for i := range w.Children {
-			if err := r.expandForward(ri, object, &w.Children[i], want, visit, found); err != nil {
+			if err := r.expandForward(ri, object, &w.Children[i], want, subtracted, visit, found); err != nil {
 				return err
 			}
 		}

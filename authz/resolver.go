@@ -17,7 +17,9 @@ type resolver struct {
 	reqCtx   map[string]any
 	maxDepth int
 	path     []frame // the checks in progress, to stop cycles
-	buf      [8]frame
+	// sawCondition records that a listing walked a conditional tuple.
+	sawCondition bool
+	buf          [8]frame
 }
 
 type frame struct{ object, relation, user string }
