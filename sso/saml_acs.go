@@ -262,6 +262,9 @@ func hasAudience(ar types.AudienceRestriction, want string) bool {
 func (s *Service) matchRequest(ctx context.Context, conn *Connection, resp *types.Response,
 	a *types.Assertion, relayState string, now time.Time, r *http.Request) (string, error) {
 	irt := resp.InResponseTo
+	if !resp.SignatureValidated {
+		irt = "" // an unsigned response's attributes are not evidence
+	}
 	if scd := a.Subject.SubjectConfirmation; scd != nil && scd.SubjectConfirmationData != nil {
 		if v := scd.SubjectConfirmationData.InResponseTo; v != "" {
 			if irt != "" && irt != v {

@@ -168,6 +168,13 @@ func TestSAMLAttacks(t *testing.T) {
 			r.Attributes["padding"] = []string{strings.Repeat("x", sso.MaxResponseSize)}
 			return signed(t, st, r)
 		}, want: sso.ReasonMalformed},
+		{name: "InResponseTo added to an unsigned response", tamper: func(t *testing.T, st *samlTest, r ssotest.Response) []byte {
+			id := r.InResponseTo
+			r.InResponseTo, r.UnsignedResponse = "", true
+			doc := document(t, st, r)
+			doc.Root().CreateAttr("InResponseTo", id)
+			return write(t, doc)
+		}, want: sso.ReasonUnsolicited},
 		{name: "relay state of another login", tamper: func(t *testing.T, st *samlTest, r ssotest.Response) []byte {
 			return signed(t, st, r)
 		}, want: sso.ReasonState},
