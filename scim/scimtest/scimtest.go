@@ -37,6 +37,8 @@ func TestStore(t *testing.T, newStore func(t *testing.T) scim.Store) {
 		{"Events", testEvents},
 		{"Cursors", testCursors},
 		{"Isolation", testIsolation},
+		{"ServicePatches", testServicePatches},
+		{"ServiceGroups", testServiceGroups},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newStore(t)) })
