@@ -38,6 +38,12 @@ var profilePage = newPage(`
 {{range $k, $v := .Profile}}<tr><th>{{$k}}</th><td><code>{{$v}}</code></td></tr>{{end}}
 </table>{{else}}<p>You are not signed in. <a href="/signin">Sign in</a>.</p>{{end}}`)
 
+// userMessage is an error whose text is a sentence for the person at the
+// browser.
+type userMessage string
+
+func (m userMessage) Error() string { return string(m) }
+
 // adminEmail is the demo admin's user name, in sessions and tuples.
 const adminEmail = "admin@" + demoOrg
 

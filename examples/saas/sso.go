@@ -143,10 +143,10 @@ func (f *ssoFeature) connectionID(ctx context.Context, name string) string {
 func (f *ssoFeature) login(w http.ResponseWriter, r *http.Request, email string) error {
 	err := f.svc.Login(w, r, sso.LoginRequest{Email: email, ReturnPath: "/profile"})
 	if errors.Is(err, sso.ErrNoConnection) {
-		return errors.New("No organization has set up single sign-on for that email's domain.")
+		return userMessage("No organization has set up single sign-on for that email's domain.")
 	}
 	if err != nil {
-		return errors.New("Single sign-on could not start: " + err.Error())
+		return userMessage("Single sign-on could not start: " + err.Error())
 	}
 	return nil
 }
