@@ -43,6 +43,13 @@ type listCursor struct {
 // answer is exactly the set of objects for which [Service.Check] says
 // yes. Each page repeats the walk; the cost grows with the number of
 // tuples reachable from the user.
+//
+// When the relation is built only from unconditional direct types,
+// computed relations, tuple-to-userset and unions, reachability is the
+// answer and the candidates are not checked one by one. Such a listing
+// does not apply the depth bound: an object reached only through a chain
+// longer than the maximum depth is listed, where Check would fail with
+// [ErrResolutionDepth].
 func (s *Service) ListObjects(ctx context.Context, org string, req ListObjectsRequest) (ListPage, error) {
 	cm, err := s.compiled(ctx, org, req.ModelID)
 	if err != nil {
