@@ -32,7 +32,7 @@ func (s *Store) insertKey(ctx context.Context, x execer, k secrets.APIKey) error
 
 // CreateAPIKey implements [secrets.APIKeyStore].
 func (s *Store) CreateAPIKey(ctx context.Context, k secrets.APIKey, ev secrets.Event) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		if err := s.insertKey(ctx, tx, k); err != nil {
 			return err
 		}
@@ -115,7 +115,7 @@ func (s *Store) ListAPIKeys(ctx context.Context, org string,
 // rotation fails) or waits.
 func (s *Store) RotateAPIKey(ctx context.Context, org, oldID string, oldExpires time.Time,
 	next secrets.APIKey, ev secrets.Event) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		t := s.db.Time(oldExpires)
 		res, err := tx.ExecContext(ctx, s.q.shortenKey, t, t, org, oldID)
 		if err := rowsAffected(res, err, secrets.ErrNotFound); err != nil {
@@ -143,7 +143,7 @@ func (s *Store) whyNotActive(ctx context.Context, tx *sql.Tx, org, id string, er
 // RevokeAPIKey implements [secrets.APIKeyStore].
 func (s *Store) RevokeAPIKey(ctx context.Context, org, id string, at time.Time,
 	ev secrets.Event) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q.revokeKey, s.db.Time(at), org, id)
 		err = rowsAffected(res, err, secrets.ErrNotFound)
 		if errors.Is(err, secrets.ErrNotFound) {
@@ -165,7 +165,7 @@ func (s *Store) RevokeOwnerAPIKeys(ctx context.Context, org string,
 	owner secrets.Owner, at time.Time,
 	ev secrets.Event) (int, error) {
 	var n int64
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q.revokeOwner, s.db.Time(at), org,
 			string(owner.Type), owner.ID)
 		if err != nil {

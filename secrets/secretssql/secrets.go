@@ -22,7 +22,7 @@ func (s *Store) PutVersion(ctx context.Context, sec secrets.Secret,
 	if err != nil {
 		return fmt.Errorf("secretssql: encoding metadata: %w", err)
 	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err = s.writeTx(ctx, func(tx *sql.Tx) error {
 		if err := s.advance(ctx, tx, sec, v.Version, meta); err != nil {
 			return err
 		}
@@ -180,7 +180,7 @@ func (s *Store) ListSecrets(ctx context.Context, org string,
 // SetDeleted implements [secrets.Store].
 func (s *Store) SetDeleted(ctx context.Context, org, name string, at time.Time,
 	ev secrets.Event) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		var res sql.Result
 		var err error
 		if at.IsZero() {
@@ -197,7 +197,7 @@ func (s *Store) SetDeleted(ctx context.Context, org, name string, at time.Time,
 
 // DestroySecret implements [secrets.Store].
 func (s *Store) DestroySecret(ctx context.Context, org, name string, ev secrets.Event) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q.destroySecret, org, name)
 		if err := rowsAffected(res, err, secrets.ErrNotFound); err != nil {
 			return err
@@ -256,16 +256,13 @@ func (s *Store) VersionsNotUnder(ctx context.Context, keyID string, after secret
 // its statements prepared once.
 func (s *Store) Rewrap(ctx context.Context, changes []secrets.RewrapChange) (int, error) {
 	var n int
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.writeTx(ctx, func(tx *sql.Tx) error {
 		n = 0
 		update, err := tx.PrepareContext(ctx, s.q.rewrap)
 		if err != nil {
 			return err
 		}
 		defer update.Close()
-		if err := s.lockOutbox(ctx, tx, "pg_advisory_xact_lock_shared"); err != nil {
-			return err
-		}
 		record, err := tx.PrepareContext(ctx, s.q.insertEvent)
 		if err != nil {
 			return err

@@ -71,16 +71,16 @@ type execer interface {
 // There, an event's seq is drawn when it is inserted but becomes visible
 // when its transaction commits, so a reader could see seq 11 before seq
 // 10 commits and then skip it for good. Writers therefore hold this lock
-// shared until they commit, and readers take it exclusively, which waits
-// for every transaction that already drew a seq. SQLite needs none:
-// its writers are serialized, so seq order is commit order.
+// shared from the start of their transaction until they commit, and
+// readers take it exclusively, which waits for every transaction that
+// may have drawn a seq. Taking it first, before any row lock, keeps a
+// writer from waiting on the lock while holding a row another writer
+// needs. SQLite needs none: its writers are serialized, so seq order is
+// commit order.
 const outboxLock = 0x73656372657473 // "secrets"
 
 func (s *Store) appendEvent(ctx context.Context, x execer, ev secrets.Event) error {
 	args, err := s.eventArgs(ev)
-	if err == nil {
-		err = s.lockOutbox(ctx, x, "pg_advisory_xact_lock_shared")
-	}
 	if err == nil {
 		_, err = x.ExecContext(ctx, s.q.insertEvent, args...)
 	}
@@ -114,7 +114,18 @@ func (s *Store) AppendEvent(ctx context.Context, ev secrets.Event) error {
 	if s.db.Dialect != sqlkit.Postgres {
 		return s.appendEvent(ctx, s.db, ev)
 	}
-	return s.db.InTx(ctx, func(tx *sql.Tx) error { return s.appendEvent(ctx, tx, ev) })
+	return s.writeTx(ctx, func(tx *sql.Tx) error { return s.appendEvent(ctx, tx, ev) })
+}
+
+// writeTx runs fn in a transaction that may record events: on PostgreSQL
+// it first takes the outbox lock shared (see outboxLock).
+func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockOutbox(ctx, tx, "pg_advisory_xact_lock_shared"); err != nil {
+			return err
+		}
+		return fn(tx)
+	})
 }
 
 // Events implements [secrets.Store]. On PostgreSQL it first waits for
