@@ -37,7 +37,8 @@ func bigLog(b *testing.B, n int) *audit.Service {
 // so that benchmarks of export see the export's memory, not the log's.
 type syntheticStore struct {
 	*audit.MemoryStore
-	tree audit.Tree
+	tree  audit.Tree
+	nodes map[audit.NodeID][]byte // from level 10 up, for the export's hints
 }
 
 func syntheticEvent(i uint64) []byte {
@@ -49,14 +50,20 @@ func syntheticEvent(i uint64) []byte {
 }
 
 func newSynthetic(b *testing.B, n uint64) *syntheticStore {
-	st := &syntheticStore{MemoryStore: audit.NewMemoryStore()}
+	st := &syntheticStore{MemoryStore: audit.NewMemoryStore(), nodes: map[audit.NodeID][]byte{}}
 	leaves := make([][]byte, 0, 1000)
 	for i := uint64(0); i < n; i++ {
 		leaves = append(leaves, syntheticEvent(i))
 		if len(leaves) == cap(leaves) || i == n-1 {
-			var err error
-			if st.tree, _, err = st.tree.Append(leaves); err != nil {
+			tree, nodes, err := st.tree.Append(leaves)
+			if err != nil {
 				b.Fatal(err)
+			}
+			st.tree = tree
+			for _, n := range nodes {
+				if n.ID.Level >= audit.HintLevel {
+					st.nodes[n.ID] = n.Hash
+				}
 			}
 			leaves = leaves[:0]
 		}
@@ -66,6 +73,16 @@ func newSynthetic(b *testing.B, n uint64) *syntheticStore {
 
 func (s *syntheticStore) Head(context.Context, string) (audit.Head, error) {
 	return audit.Head{Tree: s.tree}, nil
+}
+
+func (s *syntheticStore) Nodes(_ context.Context, _ string, ids []audit.NodeID) ([][]byte, error) {
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		if out[i] = s.nodes[id]; out[i] == nil {
+			return nil, audit.ErrNotFound
+		}
+	}
+	return out, nil
 }
 
 func (s *syntheticStore) Leaves(_ context.Context, _ string, from uint64, limit int) ([]audit.Entry, error) {

@@ -135,7 +135,11 @@
 // right) and, when asked for, "consistency" ({"size", "proof"}: a proof
 // from an older tree size the customer kept). Every further line is
 // {"index":N,"event":<canonical encoding>}, for the indexes from start up
-// to end. [Verify] (and the command auditverify in
+// to end, except that after every 1024th event comes a hint line
+// {"subtree":{"level":10,"index":K},"hash":...} with the hash the Store
+// recorded for those 1024 events (see [HintLevel]): unsigned, it proves
+// nothing, but when the root does not verify it tells which events
+// changed. [Verify] (and the command auditverify in
 // audit/cmd/auditverify) recomputes the root from the left hashes, the
 // events and the right hashes, checks it against the signed checkpoint and against a
 // checkpoint kept by the customer, and reports modified, deleted,

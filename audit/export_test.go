@@ -385,3 +385,54 @@ func TestVerifyTimeRangeExport(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyLocatesAChangedEvent changes one event in the database of a
+// 3000-event log: the hints of the export name the 1024 events that hold
+// it, while an altered hint alone is told apart from altered events.
+func TestVerifyLocatesAChangedEvent(t *testing.T) {
+	t.Parallel()
+	build := func(st audit.Store) *audit.Service {
+		s, _ := newService(t, audit.Config{Store: st})
+		batch := make([]audit.Event, 0, 1000)
+		for i := range 3000 {
+			batch = append(batch, testEvent("org_1", i))
+			if len(batch) == cap(batch) {
+				if err := s.RecordBatch(context.Background(), batch); err != nil {
+					t.Fatal(err)
+				}
+				batch = batch[:0]
+			}
+		}
+		return s
+	}
+	honest := build(audit.NewMemoryStore())
+	honestExp := export(t, honest, "org_1", audit.ExportOptions{})
+	if n := bytes.Count(honestExp, []byte(`{"subtree":`)); n != 2 {
+		t.Fatalf("%d hint lines, want 2", n)
+	}
+	rep, _ := audit.Verify(bytes.NewReader(honestExp), verifier(t, honest), nil)
+	if !rep.OK() || rep.Events != 3000 {
+		t.Fatalf("honest export with hints: %v, %d events", rep.Problems, rep.Events)
+	}
+
+	tampered := build(tamperedStore{audit.NewMemoryStore(), 1500})
+	rep, _ = audit.Verify(bytes.NewReader(export(t, tampered, "org_1", audit.ExportOptions{})), verifier(t, tampered), nil)
+	located := false
+	for _, p := range rep.Problems {
+		located = located || p.Kind == audit.Modified && strings.Contains(p.Message, "events 1024 to 2047")
+	}
+	if !located {
+		t.Errorf("problems %v do not locate event 1500", rep.Problems)
+	}
+
+	lines := strings.Split(string(honestExp), "\n")
+	for i, l := range lines {
+		if strings.HasPrefix(l, `{"subtree":{"level":10,"index":0}`) {
+			lines[i] = `{"subtree":{"level":10,"index":0},"hash":"` + strings.Repeat("A", 43) + `="}`
+		}
+	}
+	rep, _ = audit.Verify(strings.NewReader(strings.Join(lines, "\n")), verifier(t, honest), nil)
+	if fmt.Sprint(kinds(rep)) != "[malformed]" {
+		t.Errorf("an altered hint alone gave %v, want one malformed", rep.Problems)
+	}
+}

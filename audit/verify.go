@@ -84,6 +84,7 @@ const maxProblems = 20
 // Report. Memory does not grow with the export.
 func Verify(r io.Reader, v note.Verifier, kept []byte) (*Report, error) {
 	vr := &verifier{rep: &Report{}, in: bufio.NewReaderSize(r, maxLine)}
+	vr.visitFn = vr.visit
 	hdr, err := vr.header(v)
 	if err != nil || hdr == nil {
 		return vr.rep, err
@@ -98,18 +99,28 @@ func Verify(r io.Reader, v note.Verifier, kept []byte) (*Report, error) {
 	return vr.rep, nil
 }
 
+// badHint is a hint line whose hash disagreed with the events.
+type badHint struct {
+	line int
+	from uint64
+}
+
 type verifier struct {
-	rep      *Report
-	in       *bufio.Reader
-	line     int
-	rng      *compact.Range
-	right    *compact.Range // the subtrees after the exported range
-	end      uint64         // the index after the last exported event
-	orgField []byte         // `,"org":"<org>",` as the canonical encoding has it
-	keptAt   uint64         // the tree size at which to compare with Kept, or 0
-	next     uint64         // the index the next line should hold
-	outOf    bool           // some line was out of order
-	lined    int            // problems reported line by line
+	rep       *Report
+	in        *bufio.Reader
+	line      int
+	rng       *compact.Range
+	right     *compact.Range // the subtrees after the exported range
+	end       uint64         // the index after the last exported event
+	orgField  []byte         // `,"org":"<org>",` as the canonical encoding has it
+	keptAt    uint64         // the tree size at which to compare with Kept, or 0
+	next      uint64         // the index the next line should hold
+	outOf     bool           // some line was out of order
+	lined     int            // problems reported line by line
+	block     uint64         // index of the last subtree at HintLevel completed
+	blockHash []byte         // its hash, until a hint line compares it
+	badHints  []badHint      // hints that disagreed with the events
+	visitFn   compact.VisitFn
 }
 
 func (vr *verifier) problem(kind ProblemKind, line int, format string, args ...any) {
@@ -251,6 +262,10 @@ func (vr *verifier) events() error {
 		if err != nil || line == nil {
 			return err
 		}
+		if bytes.HasPrefix(line, []byte(`{"subtree":`)) {
+			vr.hint(line)
+			continue
+		}
 		index, data, ok := parseExportLine(line)
 		if !ok {
 			vr.problem(Malformed, vr.line, "not an event line")
@@ -261,12 +276,52 @@ func (vr *verifier) events() error {
 		if !bytes.Contains(data[:min(len(data), 512)], vr.orgField) {
 			vr.problem(Inserted, vr.line, "event %d is not of organization %s", index, vr.rep.Organization)
 		}
-		if err := vr.rng.Append(LeafHash(data), nil); err != nil {
+		if err := vr.rng.Append(LeafHash(data), vr.visitFn); err != nil {
 			return fmt.Errorf("audit: hashing: %w", err)
 		}
 		if vr.keptAt != 0 && vr.rng.End() == vr.keptAt {
 			vr.compareKept()
 		}
+	}
+}
+
+// visit keeps the hash of each subtree at HintLevel as the events
+// complete it, for the hint line that follows.
+func (vr *verifier) visit(id compact.NodeID, hash []byte) {
+	if id.Level == HintLevel {
+		vr.block, vr.blockHash = id.Index, hash
+	}
+}
+
+// hint compares a subtree hash the exporter recorded with the one the
+// events give, to say which events changed. A hint that does not parse
+// or does not follow its subtree is ignored: hints prove nothing.
+func (vr *verifier) hint(line []byte) {
+	var h struct {
+		Subtree struct{ Level, Index uint64 }
+		Hash    []byte
+	}
+	if json.Unmarshal(line, &h) != nil || h.Subtree.Level != HintLevel ||
+		vr.blockHash == nil || h.Subtree.Index != vr.block {
+		return
+	}
+	if !sameRoot(h.Hash, vr.blockHash) && len(vr.badHints) < maxProblems {
+		vr.badHints = append(vr.badHints, badHint{line: vr.line, from: vr.block << HintLevel})
+	}
+	vr.blockHash = nil
+}
+
+// reportHints turns the hints that disagreed into problems: changed
+// events when the root does not verify, altered hints when it does.
+func (vr *verifier) reportHints(rootOK bool) {
+	for _, h := range vr.badHints {
+		to := h.from + 1<<HintLevel - 1
+		if rootOK {
+			vr.problem(Malformed, h.line, "the hint for events %d to %d was altered; the events verify", h.from, to)
+			continue
+		}
+		vr.problem(Modified, h.line, "events %d to %d do not hash to the subtree the log recorded "+
+			"when they were appended: one or more of them was changed", h.from, to)
 	}
 }
 
@@ -304,7 +359,9 @@ func (vr *verifier) finish() {
 	if cp.Size == 0 {
 		root, err = hasher.EmptyRoot(), nil
 	}
-	if err == nil && sameRoot(root, cp.Root) {
+	rootOK := err == nil && sameRoot(root, cp.Root)
+	vr.reportHints(rootOK)
+	if rootOK {
 		return
 	}
 	if vr.outOf {
