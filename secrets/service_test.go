@@ -2,6 +2,7 @@ package secrets_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -423,10 +424,10 @@ func TestAccessEventsAndPolicy(t *testing.T) {
 		}
 	})
 	ctx := secrets.WithActor(context.Background(), alice)
-	if _, err := f.svc.Put(ctx, "org1", "db", secrets.NewStringValue("v1"), nil); err != nil {
+	if _, err := f.svc.Put(ctx, "org1", "db", secrets.NewStringValue("s3cret-value-one"), nil); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.svc.Put(ctx, "org1", "db", secrets.NewStringValue("v2"), nil); err != nil {
+	if _, err := f.svc.Put(ctx, "org1", "db", secrets.NewStringValue("s3cret-value-two"), nil); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.svc.Get(ctx, "org1", "db", secrets.GetOptions{Purpose: "deploy"}); err != nil {
@@ -466,6 +467,9 @@ func TestAccessEventsAndPolicy(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	if b, _ := json.Marshal(evs); strings.Contains(string(b), "s3cret-value") {
+		t.Errorf("an event holds a value: %s", b)
 	}
 }
 
