@@ -66,11 +66,24 @@ func (s *Service) verifyIDToken(ctx context.Context, conn *Connection, md *provi
 	if len(raw) > MaxIDTokenSize || nonce == "" {
 		return nil, fail(ReasonIDToken, "the ID token is too large or no nonce was sent")
 	}
-	alg, key, err := s.idTokenKey(ctx, md, raw)
-	if err != nil {
-		return nil, err
+	// One parse: the key provider sees the protected header, refuses
+	// algorithms not allowed and picks the key by kid.
+	var keyErr error
+	provider := jws.KeyProviderFunc(func(ctx context.Context, sink jws.KeySink, sig *jws.Signature,
+		msg *jws.Message) error {
+		alg, key, err := s.idTokenKey(ctx, md, sig, msg)
+		if err != nil {
+			keyErr = err
+			return err
+		}
+		sink.Key(alg, key)
+		return nil
+	})
+	tok, err := jwt.ParseString(raw, jwt.WithKeyProvider(provider), jwt.WithContext(ctx),
+		jwt.WithValidate(false))
+	if keyErr != nil {
+		return nil, keyErr
 	}
-	tok, err := jwt.ParseString(raw, jwt.WithKey(alg, key), jwt.WithValidate(false))
 	if err != nil {
 		return nil, fail(ReasonIDToken, "the signature does not verify: %v", err)
 	}
@@ -80,14 +93,13 @@ func (s *Service) verifyIDToken(ctx context.Context, conn *Connection, md *provi
 	return tok, nil
 }
 
-// idTokenKey picks the algorithm and key that must have signed raw.
-func (s *Service) idTokenKey(ctx context.Context, md *providerMetadata,
-	raw string) (jwa.SignatureAlgorithm, jwk.Key, error) {
-	msg, err := jws.ParseString(raw)
-	if err != nil || len(msg.Signatures()) != 1 {
-		return "", nil, fail(ReasonIDToken, "the ID token is not a compact JWS with one signature")
+// idTokenKey picks the algorithm and key that must have made sig.
+func (s *Service) idTokenKey(ctx context.Context, md *providerMetadata, sig *jws.Signature,
+	msg *jws.Message) (jwa.SignatureAlgorithm, jwk.Key, error) {
+	if len(msg.Signatures()) != 1 {
+		return "", nil, fail(ReasonIDToken, "the ID token is not a JWS with one signature")
 	}
-	h := msg.Signatures()[0].ProtectedHeaders()
+	h := sig.ProtectedHeaders()
 	alg := h.Algorithm().String()
 	if !slices.Contains(md.allowedAlgs(), alg) {
 		return "", nil, fail(ReasonIDToken, "algorithm %q is not allowed (the provider advertises %v)",
