@@ -118,9 +118,8 @@ func (s *Service) listKeys(r *http.Request, org string) (int, any, error) {
 		return 0, nil, err
 	}
 	q := r.URL.Query()
-	opts := APIKeyListOptions{Owner: Owner{Type: OwnerType(q.Get("owner_type")),
-		ID: q.Get("owner_id")},
-		Limit: limit + 1}
+	owner := Owner{Type: OwnerType(q.Get("owner_type")), ID: q.Get("owner_id")}
+	opts := APIKeyListOptions{Owner: owner, Limit: limit + 1}
 	if opts.Owner.ID != "" && opts.Owner.Type == "" {
 		return 0, nil, httpjson.Errorf(http.StatusBadRequest, "invalid_request",
 			"owner_id needs owner_type (user or service_account).")

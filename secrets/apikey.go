@@ -174,8 +174,8 @@ func (s *Service) checkIssue(org string, req IssueRequest) error {
 	}
 	for _, sc := range req.Scopes {
 		if sc == "" || len(sc) > maxScopeLen || !validName(sc) {
-			return fmt.Errorf("%w: scope %q is empty, too long or not printable", ErrInvalidRequest,
-				sc)
+			return fmt.Errorf("%w: scope %q is empty, too long or not printable",
+				ErrInvalidRequest, sc)
 		}
 	}
 	return nil

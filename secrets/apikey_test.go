@@ -73,16 +73,16 @@ func TestIssueAndVerify(t *testing.T) {
 	if !regexp.MustCompile(`^acme_[0-9A-Za-z]{38}$`).MatchString(tok) {
 		t.Errorf("token %q does not have the documented shape", tok)
 	}
-	if strings.Contains(is.Key.Hint, tok[5:30]) || !strings.HasSuffix(tok,
-		is.Key.Hint[len(is.Key.Hint)-4:]) {
+	hintEnd := is.Key.Hint[len(is.Key.Hint)-4:]
+	if strings.Contains(is.Key.Hint, tok[5:30]) || !strings.HasSuffix(tok, hintEnd) {
 		t.Errorf("hint %q", is.Key.Hint)
 	}
 	k, err := f.svc.VerifyAPIKey(context.Background(), tok)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if k.OrganizationID != "org1" || k.Owner != robot || !cmp.Equal(k.Scopes,
-		[]string{"deploy", "read"}) {
+	wantScopes := []string{"deploy", "read"}
+	if k.OrganizationID != "org1" || k.Owner != robot || !cmp.Equal(k.Scopes, wantScopes) {
 		t.Errorf("verified key = %+v", k)
 	}
 	stored, _ := f.store.APIKey(context.Background(), "org1", k.ID)
