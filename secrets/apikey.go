@@ -301,3 +301,11 @@ func (s *Service) RevokeOwnerAPIKeys(ctx context.Context, org string, owner Owne
 	}
 	return n, nil
 }
+
+// TokenPattern returns a regular expression that matches this service's
+// tokens and nothing shorter or longer, to register with secret scanners
+// (GitHub's partner program asks for one).
+func (s *Service) TokenPattern() string {
+	return `\b` + s.apiKey.prefix + `[0-9A-Za-z]{` +
+		fmt.Sprint(tokenRandomLen+tokenCheckLen) + `}\b`
+}

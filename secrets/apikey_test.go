@@ -73,6 +73,13 @@ func TestIssueAndVerify(t *testing.T) {
 	if !regexp.MustCompile(`^acme_[0-9A-Za-z]{38}$`).MatchString(tok) {
 		t.Errorf("token %q does not have the documented shape", tok)
 	}
+	scanner := regexp.MustCompile(f.svc.TokenPattern())
+	if found := scanner.FindString("API_KEY=" + tok + "\n"); found != tok {
+		t.Errorf("TokenPattern %s finds %q in a config line, want the token", scanner, found)
+	}
+	if scanner.MatchString("acme_" + tok[5:len(tok)-1]) {
+		t.Errorf("TokenPattern %s matches a token one character short", scanner)
+	}
 	hintEnd := is.Key.Hint[len(is.Key.Hint)-4:]
 	if strings.Contains(is.Key.Hint, tok[5:30]) || !strings.HasSuffix(tok, hintEnd) {
 		t.Errorf("hint %q", is.Key.Hint)
