@@ -45,6 +45,8 @@ type Recorder struct {
 	queue   chan item
 	mu      sync.RWMutex // held for reading while sending to queue
 	closed  bool
+	closing chan struct{} // closed when Close begins, to free blocked senders
+	once    sync.Once
 	stop    context.CancelFunc
 	ctx     context.Context
 	done    chan struct{}
@@ -67,7 +69,7 @@ func (s *Service) NewRecorder(cfg RecorderConfig) *Recorder {
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	r := &Recorder{svc: s, cfg: cfg, queue: make(chan item, cfg.Buffer), ctx: ctx, stop: stop,
-		done: make(chan struct{})}
+		done: make(chan struct{}), closing: make(chan struct{})}
 	go r.run()
 	return r
 }
@@ -123,6 +125,8 @@ func (r *Recorder) send(ctx context.Context, e Event, ack chan error, drop bool)
 		return nil
 	case <-ctx.Done():
 		return fmt.Errorf("audit: waiting for buffer space: %w", ctx.Err())
+	case <-r.closing:
+		return ErrClosed
 	}
 }
 
@@ -144,6 +148,9 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	case <-ctx.Done():
 		r.mu.RUnlock()
 		return ctx.Err()
+	case <-r.closing:
+		r.mu.RUnlock()
+		return ErrClosed
 	}
 	select {
 	case err := <-ack:
@@ -153,10 +160,12 @@ func (r *Recorder) Flush(ctx context.Context) error {
 	}
 }
 
-// Close stops taking events and writes those in the buffer. If ctx ends
-// first, it stops retrying and returns an error; the events not yet
-// written are lost, and the error says how many.
+// Close stops taking events (callers waiting for buffer space get
+// ErrClosed) and writes those in the buffer. If ctx ends first, it stops
+// retrying and returns an error; the events not yet written are lost,
+// and the error says how many.
 func (r *Recorder) Close(ctx context.Context) error {
+	r.once.Do(func() { close(r.closing) }) // callers waiting for space give up
 	r.mu.Lock()
 	if !r.closed {
 		r.closed = true

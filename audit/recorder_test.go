@@ -192,3 +192,20 @@ func TestRecorderCloseGivesUpWithCount(t *testing.T) {
 		t.Error("Close with the store down and no time left succeeded")
 	}
 }
+
+// TestRecorderCloseFreesBlockedCallers closes a Recorder whose store is
+// stuck and whose buffer is full, with a caller waiting for space.
+func TestRecorderCloseFreesBlockedCallers(t *testing.T) {
+	t.Parallel()
+	rec, _ := fillBuffer(t, audit.RecorderConfig{})
+	blocked := make(chan error)
+	go func() { blocked <- rec.Enqueue(context.Background(), testEvent("org_1", 9)) }()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := rec.Close(ctx); err == nil {
+		t.Error("Close with the store stuck and no time left succeeded")
+	}
+	if err := <-blocked; !errors.Is(err, audit.ErrClosed) {
+		t.Errorf("the waiting caller got %v, want ErrClosed", err)
+	}
+}
