@@ -28,6 +28,7 @@ type HandlerConfig struct {
 //	GET  /changes          the change log, paged with cursor and limit
 //	POST /check            a CheckRequest; answers {"allowed": bool}
 //	POST /expand           an ExpandRequest; answers a Tree
+//	POST /explain          a CheckRequest; answers an Explanation
 //	POST /list-objects     a ListObjectsRequest; answers a ListPage
 //	POST /list-users       a ListUsersRequest; answers a ListPage
 //
@@ -47,6 +48,7 @@ func (s *Service) Handler(cfg HandlerConfig) (http.Handler, error) {
 	mux.HandleFunc("GET /changes", h.wrap(h.getChanges))
 	mux.HandleFunc("POST /check", h.wrap(h.check))
 	mux.HandleFunc("POST /expand", h.wrap(h.expand))
+	mux.HandleFunc("POST /explain", h.wrap(h.explain))
 	mux.HandleFunc("POST /list-objects", h.wrap(h.listObjects))
 	mux.HandleFunc("POST /list-users", h.wrap(h.listUsers))
 	return mux, nil
@@ -213,6 +215,19 @@ func (h *adminHandler) expand(w http.ResponseWriter, r *http.Request, org string
 		return err
 	}
 	httpjson.Write(w, http.StatusOK, t)
+	return nil
+}
+
+func (h *adminHandler) explain(w http.ResponseWriter, r *http.Request, org string) error {
+	var req CheckRequest
+	if err := httpjson.Decode(r, &req); err != nil {
+		return err
+	}
+	e, err := h.s.Explain(r.Context(), org, req)
+	if err != nil {
+		return err
+	}
+	httpjson.Write(w, http.StatusOK, e)
 	return nil
 }
 

@@ -201,6 +201,8 @@ func TestAdminHandler(t *testing.T) {
 		{"unknown field", "POST", "/tuples", "acme", js, `{"write":[]}`, 400, "invalid_json"},
 		{"check", "POST", "/check", "acme", js, `{"object":"document:a","relation":"viewer","user":"user:anne"}`, 200, ""},
 		{"expand", "POST", "/expand", "acme", js, `{"object":"document:a","relation":"viewer"}`, 200, ""},
+		{"explain", "POST", "/explain", "acme", js, `{"object":"document:a","relation":"viewer","user":"user:anne"}`, 200, ""},
+		{"explain missing param", "POST", "/explain", "acme", js, `{"object":"document:a","relation":"nope","user":"user:anne"}`, 400, "invalid_request"},
 		{"list objects", "POST", "/list-objects", "acme", js, `{"type":"document","relation":"viewer","user":"user:anne"}`, 200, ""},
 		{"list users", "POST", "/list-users", "acme", js, `{"object":"document:a","relation":"viewer","user_type":"user"}`, 200, ""},
 		{"tuples", "GET", "/tuples?object_type=document", "acme", "", "", 200, ""},
@@ -225,7 +227,7 @@ func TestAdminHandler(t *testing.T) {
 				t.Errorf("%s: body %v, want code %q", tc.name, body, tc.code)
 			}
 		}
-		if tc.name == "check" && body["allowed"] != true {
+		if (tc.name == "check" || tc.name == "explain") && body["allowed"] != true {
 			t.Errorf("check: %v", body)
 		}
 	}

@@ -19,7 +19,11 @@ type resolver struct {
 	path     []frame // the checks in progress, to stop cycles
 	// sawCondition records that a listing walked a conditional tuple.
 	sawCondition bool
-	buf          [8]frame
+	// trace, when tracing, collects the tuples of the chain that grants
+	// the answer, innermost first.
+	tracing bool
+	trace   []Tuple
+	buf     [8]frame
 }
 
 type frame struct{ object, relation, user string }
@@ -113,6 +117,22 @@ func (r *resolver) check(object, relation string, user userRef, depth int) (bool
 }
 
 func (r *resolver) rewrite(ri *relInfo, object string, w *Rewrite, user userRef, depth int) (bool, error) {
+	mark := len(r.trace)
+	ok, err := r.rewriteOp(ri, object, w, user, depth)
+	if !ok {
+		r.trace = r.trace[:mark] // a branch that failed explains nothing
+	}
+	return ok, err
+}
+
+// grant records t in the trace of a granted answer.
+func (r *resolver) grant(t Tuple) {
+	if r.tracing {
+		r.trace = append(r.trace, t)
+	}
+}
+
+func (r *resolver) rewriteOp(ri *relInfo, object string, w *Rewrite, user userRef, depth int) (bool, error) {
 	switch w.Op {
 	case OpDirect:
 		return r.direct(ri, object, user, depth)
@@ -154,7 +174,9 @@ func (r *resolver) exclusion(ri *relInfo, object string, w *Rewrite, user userRe
 	if err != nil || !base {
 		return false, err
 	}
+	mark := len(r.trace)
 	sub, err := r.rewrite(ri, object, &w.Children[1], user, depth)
+	r.trace = r.trace[:mark] // what the subtracted side found does not grant
 	if err != nil {
 		return false, err
 	}
@@ -202,6 +224,7 @@ func (r *resolver) direct(ri *relInfo, object string, user userRef, depth int) (
 		}
 		ok, err := r.holds(t)
 		if ok {
+			r.grant(t)
 			return true, nil
 		}
 		note(err)
@@ -216,6 +239,7 @@ func (r *resolver) direct(ri *relInfo, object string, user userRef, depth int) (
 			ok, err = r.check(obj, rel, user, depth+1)
 		}
 		if ok {
+			r.grant(t)
 			return true, nil
 		}
 		note(err)
@@ -242,6 +266,7 @@ func (r *resolver) tupleToUserset(ri *relInfo, object string, w *Rewrite, user u
 			ok, err = r.check(t.User, w.Relation, user, depth+1)
 		}
 		if ok {
+			r.grant(t)
 			return true, nil
 		}
 		if err != nil && firstErr == nil {
