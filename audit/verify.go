@@ -63,6 +63,7 @@ type Report struct {
 	Checkpoint   Checkpoint  // the export's, when its signature verified
 	Kept         *Checkpoint // the customer's, when one was given and verified
 	Start        uint64      // index of the first event exported
+	End          uint64      // index after the last event exported
 	Events       uint64      // event lines read
 	Problems     []Problem
 }
@@ -200,7 +201,7 @@ func (vr *verifier) ranges(hdr *ExportHeader, cp Checkpoint) bool {
 		vr.problem(Malformed, 1, "the hashes of the events from %d do not fit: %v", hdr.End, err)
 		return false
 	}
-	vr.end = hdr.End
+	vr.end, vr.rep.End = hdr.End, hdr.End
 	return true
 }
 
@@ -407,14 +408,19 @@ func (r *Report) WriteText(w io.Writer) error {
 	if r.Kept != nil {
 		fmt.Fprintf(&b, "kept:         %d events, root %s\n", r.Kept.Size, encodeHash(r.Kept.Root))
 	}
-	fmt.Fprintf(&b, "events:       %d read, from index %d\n", r.Events, r.Start)
+	fmt.Fprintf(&b, "events:       %d read; the export covers indexes [%d, %d)\n",
+		r.Events, r.Start, r.End)
 	for _, p := range r.Problems {
 		fmt.Fprintf(&b, "PROBLEM %s\n", p)
 	}
-	if r.OK() {
+	switch {
+	case !r.OK():
+		fmt.Fprintf(&b, "FAILED: %d problem(s)\n", len(r.Problems))
+	case r.Start == 0 && r.End == r.Checkpoint.Size:
 		b.WriteString("VERIFIED: the export is the complete signed log\n")
-	} else {
-		fmt.Fprintf(&b, "FAILED: %d problems\n", len(r.Problems))
+	default:
+		fmt.Fprintf(&b, "VERIFIED: the export holds exactly events %d to %d of the signed log\n",
+			r.Start, r.End-1)
 	}
 	_, err := w.Write(b.Bytes())
 	return err
