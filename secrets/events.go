@@ -13,6 +13,8 @@ const (
 	EventSecretWritten = "secrets.secret.written"
 	// EventSecretRotated means a later version of a secret was written.
 	EventSecretRotated = "secrets.secret.rotated"
+	// EventSecretUpdated means a secret's metadata changed, not its value.
+	EventSecretUpdated = "secrets.secret.updated"
 	// EventSecretDeleted means a secret was deleted into its recovery window.
 	EventSecretDeleted = "secrets.secret.deleted"
 	// EventSecretRestored means a deleted secret was restored.

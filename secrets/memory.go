@@ -138,6 +138,25 @@ func (m *MemoryStore) PutVersion(_ context.Context, s Secret, v SealedVersion,
 	return nil
 }
 
+// SetMetadata implements [Store].
+func (m *MemoryStore) SetMetadata(_ context.Context, org, name string, meta Metadata, at time.Time,
+	ev Event) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cur, ok := m.secrets[secretKey{org, name}]
+	switch {
+	case !ok:
+		return ErrNotFound
+	case !cur.rec.DeletedAt.IsZero():
+		return ErrDeleted
+	}
+	cur.rec.Metadata = meta
+	cur.rec.Metadata.Labels = maps.Clone(meta.Labels)
+	cur.rec.UpdatedAt = at
+	m.appendLocked(ev)
+	return nil
+}
+
 // Secret implements [Store].
 func (m *MemoryStore) Secret(_ context.Context, org, name string) (Secret, error) {
 	m.mu.RLock()

@@ -188,6 +188,31 @@ func (s *Service) Get(ctx context.Context, org, name string, opts GetOptions) (R
 		CreatedAt: v.CreatedAt}, nil
 }
 
+// UpdateMetadata replaces a secret's metadata without writing a new
+// version, and records an updated event. A RotationPeriod moves RotateBy
+// to now plus the period. It is a change, so the policy decides it (as
+// "write").
+func (s *Service) UpdateMetadata(ctx context.Context, org, name string, meta Metadata) (Info, error) {
+	if err := checkNames(org, name); err != nil {
+		return Info{}, err
+	}
+	if err := checkPut(Value{}, &meta); err != nil {
+		return Info{}, err
+	}
+	if err := s.authorize(ctx, Access{Action: "write", OrganizationID: org, Name: name}); err != nil {
+		return Info{}, err
+	}
+	now := s.now().UTC()
+	if meta.RotationPeriod > 0 {
+		meta.RotateBy = now.Add(meta.RotationPeriod)
+	}
+	ev := s.event(ctx, EventSecretUpdated, org, EventData{Secret: name})
+	if err := s.store.SetMetadata(ctx, org, name, meta, now, ev); err != nil {
+		return Info{}, fmt.Errorf("secrets: updating %q: %w", name, err)
+	}
+	return s.Describe(ctx, org, name)
+}
+
 // Describe returns a secret's metadata and flags, deleted or not, without
 // its value.
 func (s *Service) Describe(ctx context.Context, org, name string) (Info, error) {

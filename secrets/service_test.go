@@ -499,3 +499,30 @@ func TestDataKeyCache(t *testing.T) {
 		t.Errorf("reading an expired key twice called Unwrap %d times, want 1", n)
 	}
 }
+
+func TestUpdateMetadata(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := newFixture(t, nil)
+	f.put(t, "org1", "db", "value")
+	info, err := f.svc.UpdateMetadata(ctx, "org1", "db", secrets.Metadata{Owner: "platform",
+		RotationPeriod: 24 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.LatestVersion != 1 || info.Metadata.Owner != "platform" ||
+		!info.Metadata.RotateBy.Equal(f.clock.Now().Add(24*time.Hour)) {
+		t.Errorf("after UpdateMetadata: %+v", info)
+	}
+	if got, err := f.get("org1", "db", 0); err != nil || got != "value" {
+		t.Errorf("the value changed: %q, %v", got, err)
+	}
+	_, err = f.svc.UpdateMetadata(ctx, "org2", "db", secrets.Metadata{})
+	wantIs(t, "another organization", err, secrets.ErrNotFound)
+	_, err = f.svc.UpdateMetadata(ctx, "org1", "db", secrets.Metadata{Labels: manyLabels(100)})
+	wantIs(t, "too many labels", err, secrets.ErrInvalidRequest)
+	evs, _ := f.svc.Events(ctx, "", 100)
+	if last := evs[len(evs)-1]; last.Type != secrets.EventSecretUpdated || last.Data.Secret != "db" {
+		t.Errorf("last event = %+v", last)
+	}
+}

@@ -99,6 +99,10 @@ type Store interface {
 	// [ErrDeleted] when the secret is deleted. It then removes the oldest
 	// versions so that at most keep remain (keep < 1 keeps all).
 	PutVersion(ctx context.Context, s Secret, v SealedVersion, keep int, ev Event) error
+	// SetMetadata replaces the metadata of a live secret without adding a
+	// version. It gives [ErrNotFound] for a missing secret and
+	// [ErrDeleted] for a deleted one.
+	SetMetadata(ctx context.Context, org, name string, meta Metadata, at time.Time, ev Event) error
 	// Secret returns a secret's record, deleted or not, or [ErrNotFound].
 	Secret(ctx context.Context, org, name string) (Secret, error)
 	// Version returns one version of a live secret; version 0 means the

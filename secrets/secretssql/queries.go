@@ -7,7 +7,7 @@ type queries struct {
 	secret, lockSecret, insertSecret, updateSecret, version, versions    string
 	insertVersion, pruneVersions, list, listDeleted, setDeleted, restore string
 	destroySecret, destroyVersions, deletedBefore, notUnder, rewrap      string
-	insertEvent, events, pruneEvents                                     string
+	insertEvent, events, pruneEvents, setMetadata                        string
 	insertKey, keyByHash, key, listKeys, listOwnerKeys, shortenKey       string
 	revokeKey, revokeOwner, touchKey, keyExists                          string
 }
@@ -58,6 +58,8 @@ func prepare(db *sqlkit.DB) queries {
 			VALUES (?, ?, ?, ?, ?, ?, ?)`),
 		events: r(`SELECT seq, id, type, organization_id, time, actor_type, actor_id, data
 			FROM secrets_events WHERE seq > ? ORDER BY seq LIMIT ?`),
+		setMetadata: r(`UPDATE secrets_secrets SET metadata = ?, updated_at = ?
+			WHERE organization_id = ? AND name = ? AND deleted_at IS NULL`),
 		pruneEvents: r(`DELETE FROM secrets_events WHERE seq <= ?`),
 		insertKey: r(`INSERT INTO secrets_api_keys (` + keyCols + `)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),

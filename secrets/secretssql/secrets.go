@@ -77,6 +77,26 @@ func (s *Store) advance(ctx context.Context, tx *sql.Tx, sec secrets.Secret,
 	return err
 }
 
+// SetMetadata implements [secrets.Store].
+func (s *Store) SetMetadata(ctx context.Context, org, name string, meta secrets.Metadata,
+	at time.Time, ev secrets.Event) error {
+	doc, err := json.Marshal(meta)
+	if err != nil {
+		return fmt.Errorf("secretssql: encoding metadata: %w", err)
+	}
+	return s.writeTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q.setMetadata, string(doc), s.db.Time(at), org, name)
+		if err := rowsAffected(res, err, secrets.ErrNotFound); err != nil {
+			sec, serr := scanSecret(tx.QueryRowContext(ctx, s.q.secret, org, name))
+			if serr == nil && !sec.DeletedAt.IsZero() {
+				return secrets.ErrDeleted
+			}
+			return err
+		}
+		return s.appendEvent(ctx, tx, ev)
+	})
+}
+
 func scanSecret(sc interface{ Scan(...any) error }) (secrets.Secret, error) {
 	var sec secrets.Secret
 	var meta []byte

@@ -27,6 +27,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) secrets.Store) {
 		{"VersionConflicts", testVersionConflicts},
 		{"Retention", testRetention},
 		{"Metadata", testMetadata},
+		{"SetMetadata", testSetMetadata},
 		{"OrganizationsIsolated", testIsolation},
 		{"ListSecrets", testListSecrets},
 		{"DeleteRestore", testDeleteRestore},
@@ -511,4 +512,28 @@ func testPruneEvents(t *testing.T, st secrets.Store) {
 	if _, err := st.PruneEvents(ctx, "not-a-cursor"); err == nil {
 		t.Error("a malformed cursor was accepted")
 	}
+}
+
+func testSetMetadata(t *testing.T, st secrets.Store) {
+	ctx := context.Background()
+	put(t, st, "org1", "db", 1, 0)
+	meta := secrets.Metadata{Owner: "platform", Labels: map[string]string{"tier": "1"}}
+	later := base.Add(time.Hour)
+	if err := st.SetMetadata(ctx, "org1", "db", meta, later, event("org1", "update")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.Secret(ctx, "org1", "db")
+	if err != nil || got.LatestVersion != 1 || !got.UpdatedAt.Equal(later) {
+		t.Fatalf("after SetMetadata: %+v, %v", got, err)
+	}
+	if diff := cmp.Diff(meta, got.Metadata); diff != "" {
+		t.Errorf("metadata (-want +got):\n%s", diff)
+	}
+	err = st.SetMetadata(ctx, "org2", "db", meta, later, event("org2", "update"))
+	wantErr(t, "another organization's secret", err, secrets.ErrNotFound)
+	if err := st.SetDeleted(ctx, "org1", "db", later, event("org1", "x")); err != nil {
+		t.Fatal(err)
+	}
+	err = st.SetMetadata(ctx, "org1", "db", meta, later, event("org1", "update"))
+	wantErr(t, "a deleted secret", err, secrets.ErrDeleted)
 }
