@@ -1,8 +1,11 @@
 package scim
 
 import (
+	"context"
 	"encoding/json"
+	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 
 	fp "github.com/scim2/filter-parser/v2"
@@ -123,6 +126,51 @@ func FuzzFastPath(f *testing.F) {
 		}
 		if !reflect.DeepEqual(fast, slow) {
 			t.Fatalf("%q: fast path %#v, filter-parser %#v", s, fast, slow)
+		}
+	})
+}
+
+// FuzzRequestBodies sends arbitrary bodies to the write endpoints: the
+// answer is never a server error, and always a SCIM message.
+func FuzzRequestBodies(f *testing.F) {
+	f.Add(uint8(0), `{"userName":"a","emails":{"value":"x"},"active":"True"}`)
+	f.Add(uint8(1), `{"displayName":"g","members":[{"value":"usr_1"},{"value":5}]}`)
+	f.Add(uint8(2), `{"Operations":[{"op":"POST","path":"/Users","bulkId":"a","data":{"userName":"x"}},{"method":"DELETE","path":"/Users/bulkId:a"}]}`)
+	f.Add(uint8(3), `{"filter":"userName eq \"a\"","startIndex":-5,"count":1e9,"attributes":["emails.value"]}`)
+	f.Add(uint8(4), `{"Operations":[{"op":"add","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":"x"}}]}`)
+	// Each input gets a fresh store, so that inputs do not slow down as
+	// the directory grows.
+	newHandler := func(t *testing.T) func(method, path, body string) *httptest.ResponseRecorder {
+		s, err := New(Config{Store: NewMemoryStore()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := context.Background()
+		d, _ := s.CreateDirectory(ctx, "org_1", "fuzz")
+		_, sec, _ := s.IssueToken(ctx, "org_1", d.ID, "fuzz")
+		h := s.Handler()
+		send := func(method, path, body string) *httptest.ResponseRecorder {
+			req := httptest.NewRequest(method, "/scim/v2"+path, strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+sec.Reveal())
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			return rec
+		}
+		send("POST", "/Users", `{"userName":"seed"}`)
+		return send
+	}
+	f.Fuzz(func(t *testing.T, which uint8, body string) {
+		targets := []struct{ method, path string }{
+			{"POST", "/Users"}, {"POST", "/Groups"}, {"POST", "/Bulk"}, {"POST", "/Users/.search"},
+			{"PATCH", "/Users/usr_missing"}, {"PUT", "/Groups/grp_missing"}, {"POST", "/.search"},
+		}
+		tg := targets[int(which)%len(targets)]
+		rec := newHandler(t)(tg.method, tg.path, body)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s %q: %d %s", tg.method, tg.path, body, rec.Code, rec.Body)
+		}
+		if ct := rec.Header().Get("Content-Type"); rec.Body.Len() > 0 && ct != contentType {
+			t.Fatalf("Content-Type %q", ct)
 		}
 	})
 }
