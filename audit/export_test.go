@@ -140,6 +140,9 @@ func TestVerifyDetectsTampering(t *testing.T) {
 		{"garbage line", editLines(honest, func(l []string) []string {
 			return append(l, "not json")
 		}), nil, nil, audit.Malformed},
+		{"huge line", editLines(honest, func(l []string) []string {
+			return append(l[:3:3], append([]string{strings.Repeat("x", 3<<20)}, l[3:]...)...)
+		}), nil, nil, audit.Malformed},
 		{"not an export", []byte("hello\n"), nil, nil, audit.Malformed},
 		{"empty", nil, nil, nil, audit.Malformed},
 		{"kept checkpoint of another organization", honest, nil, strangerKept, audit.BadCheckpoint},

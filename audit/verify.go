@@ -135,19 +135,41 @@ func (vr *verifier) problem(kind ProblemKind, line int, format string, args ...a
 }
 
 // readLine returns the next line without its newline, or nil at the end.
+// A line longer than maxLine is reported and skipped.
 func (vr *verifier) readLine() ([]byte, error) {
-	line, err := vr.in.ReadSlice('\n')
-	if errors.Is(err, bufio.ErrBufferFull) {
-		return nil, fmt.Errorf("audit: line %d is longer than %d bytes", vr.line+1, maxLine)
-	}
-	if err != nil && (err != io.EOF || len(line) == 0) {
-		if err == io.EOF {
+	for {
+		line, err := vr.in.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			if err := vr.skipLine(); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err == io.EOF && len(line) == 0 {
 			return nil, nil
 		}
-		return nil, fmt.Errorf("audit: reading export: %w", err)
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("audit: reading export: %w", err)
+		}
+		vr.line++
+		return bytes.TrimSuffix(line, []byte("\n")), nil
 	}
+}
+
+// skipLine discards the rest of an overlong line and reports it.
+func (vr *verifier) skipLine() error {
 	vr.line++
-	return bytes.TrimSuffix(line, []byte("\n")), nil
+	vr.problem(Malformed, vr.line, "longer than %d bytes", maxLine)
+	for {
+		_, err := vr.in.ReadSlice('\n')
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case err == nil || err == io.EOF:
+			return nil
+		}
+		return fmt.Errorf("audit: reading export: %w", err)
+	}
 }
 
 // header reads and checks the first line; a nil header means the export
