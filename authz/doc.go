@@ -86,6 +86,14 @@
 // log's cursor as part of its key (or invalidation from ReadChanges); it
 // is not built.
 //
+// # Events
+//
+// Every tuple change is also an [Event] (authz.tuple.written,
+// authz.tuple.deleted) in the shared envelope, written in the same
+// transaction as the change and read across organizations with
+// [Service.Events] and a cursor, so that a host can forward revoked roles
+// and shares to its audit log at least once.
+//
 // # Organizations
 //
 // Every call takes an organization ID, and the Store partitions models,

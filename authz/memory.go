@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/gatehouse/gatehouse/internal/ids"
 )
 
 // MemoryStore is a [Store] that keeps everything in process memory,
@@ -17,8 +20,9 @@ import (
 // is meant for tests, prototypes and single-instance hosts, since its data
 // is lost with the process.
 type MemoryStore struct {
-	mu   sync.RWMutex
-	orgs map[string]*memOrg
+	mu     sync.RWMutex
+	orgs   map[string]*memOrg
+	events []Event
 }
 
 type tupleKey struct{ object, relation, user string }
@@ -147,7 +151,7 @@ func (s *MemoryStore) Write(ctx context.Context, org string, b WriteBatch) error
 	}
 	for _, t := range b.Deletes {
 		if o.remove(keyOf(t)) {
-			o.changes = append(o.changes, Change{Op: ChangeDelete, Tuple: t.Key(), Time: b.Time})
+			s.logChange(o, org, ChangeDelete, t.Key(), b.Time)
 		}
 	}
 	for _, t := range b.Writes {
@@ -156,9 +160,42 @@ func (s *MemoryStore) Write(ctx context.Context, org string, b WriteBatch) error
 		}
 		t = cloneTuple(t)
 		o.add(t)
-		o.changes = append(o.changes, Change{Op: ChangeWrite, Tuple: t, Time: b.Time})
+		s.logChange(o, org, ChangeWrite, t, b.Time)
 	}
 	return nil
+}
+
+func (s *MemoryStore) logChange(o *memOrg, org string, op ChangeOp, t Tuple, at time.Time) {
+	o.changes = append(o.changes, Change{Op: op, Tuple: t, Time: at})
+	typ := EventTupleWritten
+	if op == ChangeDelete {
+		typ = EventTupleDeleted
+	}
+	s.events = append(s.events, Event{ID: ids.NewAt("azc", at), Type: typ, OrganizationID: org,
+		Time: at, Tuple: cloneTuple(t)})
+}
+
+// Events implements [Store].
+func (s *MemoryStore) Events(ctx context.Context, cursor string, limit int) ([]Event, string, error) {
+	start, err := decodeIndex(cursor)
+	if err != nil {
+		return nil, "", err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if start > len(s.events) {
+		return nil, "", ErrInvalidCursor
+	}
+	end := len(s.events)
+	if limit > 0 && start+limit < end {
+		end = start + limit
+	}
+	out := make([]Event, end-start)
+	for i := range out {
+		out[i] = s.events[start+i]
+		out[i].Tuple = cloneTuple(out[i].Tuple)
+	}
+	return out, encodeIndex(end), nil
 }
 
 func keyOf(t Tuple) tupleKey { return tupleKey{t.Object, t.Relation, t.User} }

@@ -70,3 +70,16 @@ func (s *Service) Models(ctx context.Context, org, cursor string, limit int) ([]
 	}
 	return ms, next, nil
 }
+
+// Events reads the outbox of tuple changes of every organization after
+// cursor ("" from the start), oldest first, so that a host can forward
+// them (to the audit log, say) at least once: each change is written in
+// the same transaction as the tuples. At the end the returned cursor is
+// the one to poll with later.
+func (s *Service) Events(ctx context.Context, cursor string, limit int) ([]Event, string, error) {
+	es, next, err := s.store.Events(ctx, cursor, pageSize(limit))
+	if err != nil {
+		return nil, "", fmt.Errorf("authz: reading events: %w", err)
+	}
+	return es, next, nil
+}

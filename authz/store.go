@@ -73,6 +73,25 @@ type Change struct {
 	Time  time.Time `json:"time"`
 }
 
+// Event types of the outbox.
+const (
+	// EventTupleWritten reports a tuple written.
+	EventTupleWritten = "authz.tuple.written"
+	// EventTupleDeleted reports a tuple deleted; a revoked role or share.
+	EventTupleDeleted = "authz.tuple.deleted"
+)
+
+// Event is an entry of the outbox of tuple changes of every
+// organization, in the envelope all Gatehouse packages share. It is
+// written in the same transaction as the change.
+type Event struct {
+	ID             string    `json:"id"`
+	Type           string    `json:"type"`
+	OrganizationID string    `json:"organization_id"`
+	Time           time.Time `json:"time"`
+	Tuple          Tuple     `json:"tuple"`
+}
+
 // Store keeps, for each organization separately, the model versions, the
 // tuples and the change log. Implementations are safe for concurrent use
 // and linearizable: once a call returns, every later call on any instance
@@ -111,4 +130,10 @@ type Store interface {
 	// oldest first, at most limit, and the cursor to continue from. The
 	// cursor returned at the end is the one to poll with later.
 	Changes(ctx context.Context, org, cursor string, limit int) ([]Change, string, error)
+	// Events returns the changes of every organization after the cursor
+	// ("" from the start), oldest first, with IDs made when the change
+	// was written; at the end the returned cursor is the one to poll
+	// with. A change committed after a reader passed its position must
+	// not be skipped.
+	Events(ctx context.Context, cursor string, limit int) ([]Event, string, error)
 }

@@ -8,9 +8,10 @@
 //
 // On PostgreSQL the key columns use the "C" collation, so that pages come
 // in byte order as on SQLite and in the memory store, and writes of one
-// organization take a transaction-scoped advisory lock, so that change
-// log sequence numbers are in commit order and a watcher's cursor never
-// skips a change that commits late.
+// take one transaction-scoped advisory lock, so that change log sequence
+// numbers are in commit order and a watcher's cursor (ReadChanges,
+// Events) never skips a change that commits late. Tuple writes are thus
+// serialized on PostgreSQL; reads are not.
 package authzsql
 
 import (

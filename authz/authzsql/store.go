@@ -18,7 +18,7 @@ import (
 type queries struct {
 	insertModel, latestModelID, model, models         string
 	lock, deleteTuple, insertTuple, logChange, lookup string
-	changes, direct                                   string
+	changes, direct, events                           string
 }
 
 const tupleCols = `object_type, object_id, relation, user_type, user_id, user_relation`
@@ -35,7 +35,9 @@ func prepare(db *sqlkit.DB) queries {
 		insertTuple: `INSERT INTO authz_tuples (org, ` + tupleCols + `, condition_name, condition_context)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		logChange: `INSERT INTO authz_changes (org, op, object, relation, user_, condition_name,
-			condition_context, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			condition_context, at, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		events: `SELECT seq, id, org, op, object, relation, user_, condition_name, condition_context, at
+			FROM authz_changes WHERE seq > ? ORDER BY seq LIMIT ?`,
 		lookup: `SELECT condition_name, condition_context FROM authz_tuples WHERE org = ?
 			AND object_type = ? AND object_id = ? AND relation = ? AND user_type = ? AND user_id = ?
 			AND user_relation = ?`,
@@ -44,10 +46,10 @@ func prepare(db *sqlkit.DB) queries {
 	}
 	q.direct = directQuery
 	if db.Dialect == sqlkit.Postgres {
-		q.lock = `SELECT pg_advisory_xact_lock(1635023482, hashtext(?))`
+		q.lock = `SELECT pg_advisory_xact_lock(1635023482)`
 	}
 	for _, p := range []*string{&q.insertModel, &q.latestModelID, &q.model, &q.models, &q.lock,
-		&q.deleteTuple, &q.insertTuple, &q.logChange, &q.lookup, &q.changes, &q.direct} {
+		&q.deleteTuple, &q.insertTuple, &q.logChange, &q.lookup, &q.changes, &q.direct, &q.events} {
 		*p = db.Rebind(*p)
 	}
 	return q

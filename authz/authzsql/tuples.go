@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gatehouse/gatehouse/authz"
+	"github.com/gatehouse/gatehouse/internal/ids"
 	"github.com/gatehouse/gatehouse/internal/sqlkit"
 )
 
@@ -16,8 +17,8 @@ import (
 func (s *Store) Write(ctx context.Context, org string, b authz.WriteBatch) error {
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if s.q.lock != "" {
-			if _, err := tx.ExecContext(ctx, s.q.lock, org); err != nil {
-				return fmt.Errorf("locking the organization's tuples: %w", err)
+			if _, err := tx.ExecContext(ctx, s.q.lock); err != nil {
+				return fmt.Errorf("locking the change log: %w", err)
 			}
 		}
 		for _, t := range b.Deletes {
@@ -83,7 +84,8 @@ func (s *Store) log(ctx context.Context, tx *sql.Tx, org string, op authz.Change
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, s.q.logChange, org, string(op), t.Object, t.Relation, t.User, name, cctx, s.db.Time(b.Time))
+	_, err = tx.ExecContext(ctx, s.q.logChange, org, string(op), t.Object, t.Relation, t.User, name, cctx,
+		s.db.Time(b.Time), ids.NewAt("azc", b.Time))
 	return err
 }
 
@@ -232,6 +234,52 @@ func (s *Store) Changes(ctx context.Context, org, cursor string, limit int) ([]a
 	}
 	if err := rows.Err(); err != nil {
 		return nil, "", fmt.Errorf("authzsql: reading changes: %w", err)
+	}
+	return out, encodeSeq(after), nil
+}
+
+// Events implements [authz.Store]. On PostgreSQL every write takes one
+// transaction-scoped advisory lock, so sequence numbers follow commit
+// order and a reader never passes a change that commits later; on SQLite
+// writes are serial anyway.
+func (s *Store) Events(ctx context.Context, cursor string, limit int) ([]authz.Event, string, error) {
+	var after int64
+	if cursor != "" {
+		n, err := decodeSeq(cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		after = n
+	}
+	if limit <= 0 {
+		limit = 1 << 30
+	}
+	rows, err := s.query(ctx, s.q.events, after, limit)
+	if err != nil {
+		return nil, "", fmt.Errorf("authzsql: reading events: %w", err)
+	}
+	defer rows.Close()
+	var out []authz.Event
+	for rows.Next() {
+		var e authz.Event
+		var op, name string
+		var cctx []byte
+		var at sqlkit.Time
+		if err := rows.Scan(&after, &e.ID, &e.OrganizationID, &op, &e.Tuple.Object, &e.Tuple.Relation,
+			&e.Tuple.User, &name, &cctx, &at); err != nil {
+			return nil, "", fmt.Errorf("authzsql: reading events: %w", err)
+		}
+		e.Type, e.Time = authz.EventTupleWritten, at.T
+		if authz.ChangeOp(op) == authz.ChangeDelete {
+			e.Type = authz.EventTupleDeleted
+		}
+		if e.Tuple.Condition, err = decodeCondition(name, cctx); err != nil {
+			return nil, "", err
+		}
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("authzsql: reading events: %w", err)
 	}
 	return out, encodeSeq(after), nil
 }

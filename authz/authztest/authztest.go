@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -33,6 +34,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) authz.Store) {
 		{"ReadDirect", testReadDirect},
 		{"ReadPaging", testReadPaging},
 		{"Changes", testChanges},
+		{"Events", testEvents},
 		{"OrganizationsIsolated", testIsolation},
 		{"ConcurrentWrites", testConcurrentWrites},
 	}
@@ -431,5 +433,46 @@ func testReadDirect(t *testing.T, s authz.Store) {
 	}
 	if ts, err := s.ReadDirect(ctx, "org_other", "doc:1", "viewer", "user:anne"); err != nil || len(ts) != 0 {
 		t.Errorf("ReadDirect in another organization = %v, %v", ts, err)
+	}
+}
+
+func testEvents(t *testing.T, s authz.Store) {
+	a, b := tup("doc:1", "viewer", "user:anne"), tup("doc:2", "viewer", "user:bob")
+	mustWrite(t, s, org, a)
+	mustWrite(t, s, "org_b", b)
+	if err := s.Write(ctx, org, authz.WriteBatch{Deletes: []authz.Tuple{a}, Time: when}); err != nil {
+		t.Fatal(err)
+	}
+	first, cursor, err := s.Events(ctx, "", 2)
+	if err != nil || len(first) != 2 {
+		t.Fatalf("first page = %d events, %v", len(first), err)
+	}
+	rest, end, err := s.Events(ctx, cursor, 10)
+	if err != nil || len(rest) != 1 {
+		t.Fatalf("second page = %d events, %v", len(rest), err)
+	}
+	got := append(first, rest...)
+	seen := map[string]bool{}
+	for i := range got {
+		if !strings.HasPrefix(got[i].ID, "azc_") || seen[got[i].ID] {
+			t.Errorf("event %d has ID %q, want a new azc_ ID", i, got[i].ID)
+		}
+		seen[got[i].ID] = true
+		got[i].ID, got[i].Time = "", got[i].Time.UTC()
+	}
+	want := []authz.Event{
+		{Type: authz.EventTupleWritten, OrganizationID: org, Time: when, Tuple: a},
+		{Type: authz.EventTupleWritten, OrganizationID: "org_b", Time: when, Tuple: b},
+		{Type: authz.EventTupleDeleted, OrganizationID: org, Time: when, Tuple: a},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("events (-want +got):\n%s", d)
+	}
+	none, again, err := s.Events(ctx, end, 10)
+	if err != nil || len(none) != 0 || again == "" {
+		t.Errorf("polling at the end = %d, %q, %v", len(none), again, err)
+	}
+	if _, _, err := s.Events(ctx, "forged!", 10); err == nil {
+		t.Error("Events accepted a forged cursor")
 	}
 }
