@@ -42,6 +42,10 @@
 // are recorded in the same transaction as the change (an outbox, read
 // with [Service.Events]); reads and denials just after the access.
 //
+// [Service.Put] writes a new version (a rotation, after the first) and
+// [Service.UpdateMetadata] changes owner, labels and dates without one;
+// [Service.List] flags what is expired or overdue for rotation.
+//
 // Deleting a secret starts a recovery window (Config.RecoveryWindow)
 // during which [Service.Restore] brings it back; [Service.Purge] destroys
 // what has passed it, and [Service.Destroy] does so at once.
@@ -65,11 +69,36 @@
 // for an overlap window; [Service.RevokeOwnerAPIKeys] revokes all of a
 // user's keys when the host offboards them. [Service.RequireAPIKey] is
 // the middleware that authenticates requests and checks scopes.
+// [Service.TokenPattern] is the regular expression to register with
+// secret scanners.
+//
+// [Service.LeakReportHandler] receives leak reports in the format of
+// GitHub's secret scanning partner program: it verifies the sender's
+// ECDSA signature with its published keys ([NewPublishedKeys]), revokes
+// every reported key it holds and records a leaked event.
+//
+// # Webhook signatures
+//
+// [SignWebhook] signs an outgoing payload with a timestamped HMAC-SHA256
+// header ([WebhookSignatureHeader]); [VerifyWebhook] checks it within a
+// tolerance against replay. [Service.SignWebhook] signs with a secret
+// kept here: while its latest version is younger than an overlap, the
+// previous version signs too, so a receiver holding either accepts during
+// a rotation.
+//
+// # Admin API
+//
+// [Service.AdminHandler] is the admin JSON API for API keys (issue, list,
+// rotate, revoke, revoke an owner's) and for listing secrets' metadata,
+// scoped to the organization that Config.Organization names. It never
+// returns a secret value.
 //
 // # Writing a Store
 //
 // A [Store] keeps secrets, sealed versions, API keys and the event
 // outbox. [NewMemoryStore] is one for tests; package secretssql keeps them
 // in SQLite or PostgreSQL. Any implementation must pass
-// secretstest.TestStore.
+// secretstest.TestStore. Changes are written with their event in one
+// transaction, and [Store.Events] must never let a reader following the
+// cursor pass an event that is not committed yet.
 package secrets
