@@ -27,6 +27,10 @@ func benchTuples(n int) []authz.Tuple {
 		tp("folder:shared", "viewer", "group:g1#member"),
 		tp("document:target", "parent", "folder:shared"),
 		tp("document:direct", "viewer", "user:dan"),
+		tp("group:listers", "member", "user:lister"),
+	}
+	for i := 0; i < 10_000 && len(ts) < n; i++ {
+		ts = append(ts, tp(fmt.Sprintf("document:listed%05d", i), "viewer", "group:listers#member"))
 	}
 	seen := map[authz.Tuple]bool{}
 	for i := 0; len(ts) < n; i++ {
@@ -192,4 +196,24 @@ func BenchmarkSQLiteStoreOps(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkSQLiteListObjects lists the 10,000 documents shared with a
+// group the user is in.
+func BenchmarkSQLiteListObjects(b *testing.B) {
+	for _, n := range []int{10_000, 100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("tuples=%d", n), func(b *testing.B) {
+			s := benchService(b, n)
+			ctx := context.Background()
+			req := authz.ListObjectsRequest{Type: "document", Relation: "viewer", User: "user:lister"}
+			want := min(10_000, n-7)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				if p, err := s.ListObjects(ctx, "org", req); err != nil || len(p.Items) != want {
+					b.Fatalf("ListObjects = %d, %v", len(p.Items), err)
+				}
+			}
+		})
+	}
 }
