@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/audit"
 	"github.com/gatehouse/gatehouse/internal/sqlkit/sqlkittest"
@@ -23,6 +26,11 @@ func BenchmarkRecorder(b *testing.B) {
 		rec := service(b, newStore(b, db)).NewRecorder(audit.RecorderConfig{})
 		defer rec.Close(context.Background())
 		e := seqEvent(1)
+		runtime.GC()
+		var peak atomic.Uint64
+		stop := make(chan struct{})
+		go samplePeak(&peak, stop)
+		defer close(stop)
 		b.ReportAllocs()
 		b.ResetTimer()
 		var wg sync.WaitGroup
@@ -42,7 +50,24 @@ func BenchmarkRecorder(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(4*per)/b.Elapsed().Seconds(), "events/s")
+		b.ReportMetric(float64(peak.Load())/(1<<20), "peak-heap-MiB")
 	})
+}
+
+// samplePeak records the largest heap in use until stop is closed.
+func samplePeak(peak *atomic.Uint64, stop chan struct{}) {
+	var m runtime.MemStats
+	for {
+		select {
+		case <-stop:
+			return
+		case <-time.After(5 * time.Millisecond):
+		}
+		runtime.ReadMemStats(&m)
+		if m.HeapInuse > peak.Load() {
+			peak.Store(m.HeapInuse)
+		}
+	}
 }
 
 // BenchmarkRecordSync records one event per transaction, for comparison.
