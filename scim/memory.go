@@ -20,7 +20,7 @@ type MemoryStore struct {
 	byHash    map[string]string // token hash -> ID
 	resources map[string]map[resKey]*Resource
 	userNames map[string]map[string]string   // dir -> folded userName -> ID
-	members   map[string]map[string]Member   // dir/group -> member ID -> member
+	members   map[string]*memberSet          // dir/group -> members
 	memberOf  map[string]map[string]struct{} // dir/member -> group IDs
 	events    []Event
 	cursors   map[string]string
@@ -36,7 +36,7 @@ func NewMemoryStore() *MemoryStore {
 	return &MemoryStore{
 		dirs: map[string]*Directory{}, tokens: map[string]*Token{},
 		byHash: map[string]string{}, resources: map[string]map[resKey]*Resource{},
-		userNames: map[string]map[string]string{}, members: map[string]map[string]Member{},
+		userNames: map[string]map[string]string{}, members: map[string]*memberSet{},
 		memberOf: map[string]map[string]struct{}{}, cursors: map[string]string{},
 	}
 }

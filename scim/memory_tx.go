@@ -64,22 +64,11 @@ func (t *memTx) byUserName(kind Kind, q Query) ([]*Resource, bool) {
 func (t *memTx) groupKey(id string) string { return t.dir + "/" + id }
 
 func (t *memTx) Members(ctx context.Context, group, after string, limit int) ([]Member, error) {
-	ms := t.s.members[t.groupKey(group)]
-	ids := slices.Sorted(maps.Keys(ms))
-	i, _ := slices.BinarySearch(ids, after)
-	if i < len(ids) && ids[i] == after {
-		i++
-	}
-	var out []Member
-	for ; i < len(ids) && len(out) < limit; i++ {
-		out = append(out, ms[ids[i]])
-	}
-	return out, nil
+	return t.s.members[t.groupKey(group)].page(after, limit), nil
 }
 
 func (t *memTx) IsMember(ctx context.Context, group, member string) (bool, error) {
-	_, ok := t.s.members[t.groupKey(group)][member]
-	return ok, nil
+	return t.s.members[t.groupKey(group)].has(member), nil
 }
 
 func (t *memTx) GroupsOf(ctx context.Context, member string) ([]string, error) {
@@ -177,11 +166,23 @@ func (t *memTx) Delete(ctx context.Context, kind Kind, id string) error {
 	return nil
 }
 
-// dropMembers removes all members of a deleted group.
+// dropMembers removes all members of a deleted group at once.
 func (t *memTx) dropMembers(group string) {
-	for mid := range t.s.members[t.groupKey(group)] {
-		t.RemoveMember(context.Background(), group, mid)
+	gk := t.groupKey(group)
+	ms := t.s.members[gk]
+	if ms == nil {
+		return
 	}
+	delete(t.s.members, gk)
+	for _, id := range ms.order {
+		delete(t.s.memberOf[t.groupKey(id)], group)
+	}
+	t.undo = append(t.undo, func() {
+		t.s.members[gk] = ms
+		for _, id := range ms.order {
+			t.s.memberOf[t.groupKey(id)][group] = struct{}{}
+		}
+	})
 }
 
 // dropMemberships removes a deleted resource from the groups it was in.
@@ -196,19 +197,21 @@ func (t *memTx) AddMember(ctx context.Context, group string, m Member) (bool, er
 		return false, errReadOnly
 	}
 	gk, mk := t.groupKey(group), t.groupKey(m.Value)
-	if _, ok := t.s.members[gk][m.Value]; ok {
+	ms := t.s.members[gk]
+	if ms.has(m.Value) {
 		return false, nil
 	}
-	if t.s.members[gk] == nil {
-		t.s.members[gk] = map[string]Member{}
+	if ms == nil {
+		ms = &memberSet{byID: map[string]Member{}}
+		t.s.members[gk] = ms
 	}
 	if t.s.memberOf[mk] == nil {
 		t.s.memberOf[mk] = map[string]struct{}{}
 	}
-	t.s.members[gk][m.Value] = m
+	ms.add(m)
 	t.s.memberOf[mk][group] = struct{}{}
 	t.undo = append(t.undo, func() {
-		delete(t.s.members[gk], m.Value)
+		ms.remove(m.Value)
 		delete(t.s.memberOf[mk], group)
 	})
 	return true, nil
@@ -219,14 +222,14 @@ func (t *memTx) RemoveMember(ctx context.Context, group, member string) (bool, e
 		return false, errReadOnly
 	}
 	gk, mk := t.groupKey(group), t.groupKey(member)
-	m, ok := t.s.members[gk][member]
-	if !ok {
+	ms := t.s.members[gk]
+	if !ms.has(member) {
 		return false, nil
 	}
-	delete(t.s.members[gk], member)
+	m, _ := ms.remove(member)
 	delete(t.s.memberOf[mk], group)
 	t.undo = append(t.undo, func() {
-		t.s.members[gk][member] = m
+		ms.add(m)
 		t.s.memberOf[mk][group] = struct{}{}
 	})
 	return true, nil
