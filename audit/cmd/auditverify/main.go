@@ -6,22 +6,24 @@
 //
 // Usage:
 //
-//	auditverify -key 'gatehouse-audit+1a2b3c4d+AcB...' [-kept kept.note] export.jsonl
+//	auditverify -key 'gatehouse-audit+1a2b3c4d+AcB...' [-kept kept.note] [-json] export.jsonl
 //
 // The key is the verifier key that the host publishes (the -key value may
 // also be @file to read it from a file). The export is read from the file
 // named, or from standard input when it is "-". The command prints what
-// it found and exits 0 when the export verified, 1 when it found
-// problems, and 2 when it could not run.
+// it found, for people or with -json for programs, and exits 0 when the
+// export verified, 1 when it found problems, and 2 when it could not run.
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/gatehouse/gatehouse/audit"
 )
@@ -35,6 +37,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	key := fs.String("key", "", "verifier key of the log (name+hash+key), or @file")
 	kept := fs.String("kept", "", "file holding a signed checkpoint kept from earlier")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -48,7 +51,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "auditverify:", err)
 		return 2
 	}
-	if err := rep.WriteText(stdout); err != nil {
+	write := rep.WriteText
+	if *asJSON {
+		write = func(w io.Writer) error { return writeJSON(w, rep) }
+	}
+	if err := write(stdout); err != nil {
 		fmt.Fprintln(stderr, "auditverify:", err)
 		return 2
 	}
@@ -56,6 +63,45 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// writeJSON prints the report as one JSON object: ok, organization,
+// checkpoint {origin, size, root, time}, kept, start, end, events and
+// problems [{kind, line, message}].
+func writeJSON(w io.Writer, rep *audit.Report) error {
+	type cp struct {
+		Origin string    `json:"origin"`
+		Size   uint64    `json:"size"`
+		Root   []byte    `json:"root"`
+		Time   time.Time `json:"time"`
+	}
+	type problem struct {
+		Kind    audit.ProblemKind `json:"kind"`
+		Line    int               `json:"line,omitempty"`
+		Message string            `json:"message"`
+	}
+	out := struct {
+		OK           bool      `json:"ok"`
+		Organization string    `json:"organization"`
+		Checkpoint   cp        `json:"checkpoint"`
+		Kept         *cp       `json:"kept,omitempty"`
+		Start        uint64    `json:"start"`
+		End          uint64    `json:"end"`
+		Events       uint64    `json:"events"`
+		Problems     []problem `json:"problems"`
+	}{OK: rep.OK(), Organization: rep.Organization, Start: rep.Start, End: rep.End, Events: rep.Events,
+		Problems: []problem{}}
+	c := rep.Checkpoint
+	out.Checkpoint = cp{c.Origin, c.Size, c.Root, c.Time}
+	if k := rep.Kept; k != nil {
+		out.Kept = &cp{k.Origin, k.Size, k.Root, k.Time}
+	}
+	for _, p := range rep.Problems {
+		out.Problems = append(out.Problems, problem{p.Kind, p.Line, p.Message})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
 }
 
 func verify(key, keptPath, exportPath string, stdin io.Reader) (*audit.Report, error) {

@@ -68,6 +68,10 @@ func TestRun(t *testing.T) {
 		{"wrong key", []string{"-key", other.VerifierKey(), "-"}, export, 1,
 			"PROBLEM bad_checkpoint"},
 		{"malformed key", []string{"-key", "nonsense", "-"}, export, 2, ""},
+		{"json", []string{"-json", "-key", key, filepath.Join(dir, "tampered.jsonl")}, nil, 1,
+			`"kind": "modified"`},
+		{"json verified", []string{"-json", "-key", key, "-kept", filepath.Join(dir, "kept.note"),
+			filepath.Join(dir, "export.jsonl")}, nil, 0, `"ok": true`},
 		{"no export named", []string{"-key", key}, nil, 2, ""},
 		{"missing file", []string{"-key", key, filepath.Join(dir, "nope")}, nil, 2, ""},
 	}
