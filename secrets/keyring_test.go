@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/gatehouse/gatehouse/secrets"
+	"github.com/gatehouse/gatehouse/secrets/secretstest"
 )
 
 func mustRing(t testing.TB, text string) *secrets.KeyRing {
@@ -138,4 +139,9 @@ func TestKeyRingWrap(t *testing.T) {
 	if _, err := ring.Wrap(ctx, "local:9", dk, nil); !errors.Is(err, secrets.ErrUnknownKey) {
 		t.Errorf("Wrap with an unknown key: %v", err)
 	}
+}
+
+func TestKeyRingIsAKeyProvider(t *testing.T) {
+	t.Parallel()
+	secretstest.TestKeyProvider(t, mustRing(t, "1:"+secrets.GenerateMasterKey()+",2:"+secrets.GenerateMasterKey()))
 }

@@ -14,6 +14,13 @@
 //		secretstest.TestStore(t, func(t *testing.T) secrets.Store { return newMyStore(t) })
 //	}
 //
+// # Key provider conformance
+//
+// [TestKeyProvider] checks a [secrets.KeyProvider] (a cloud KMS or Vault
+// transit adapter) against the interface's contract: associated data and
+// key IDs are authenticated, altered bytes fail, unknown key IDs are
+// [secrets.ErrUnknownKey], wrapping is randomized, concurrent use is safe.
+//
 // # Fakes
 //
 // [CountingProvider] wraps a [secrets.KeyProvider], counts the calls that
