@@ -124,6 +124,16 @@ func TestCheckDepthBound(t *testing.T) {
 	if !ok || err != nil {
 		t.Errorf("20 nested groups: %v, %v; want allowed", ok, err)
 	}
+	// ListObjects agrees: it refuses where Check would.
+	_, err = s.ListObjects(ctx, org, ListObjectsRequest{Type: "group", Relation: "member", User: "user:deep"})
+	if !errors.Is(err, ErrResolutionDepth) {
+		t.Errorf("ListObjects over 30 nested groups: err = %v, want ErrResolutionDepth", err)
+	}
+	short, org2 := mustService(t, "drive.fga", chain[10:]...)
+	p, err := short.ListObjects(ctx, org2, ListObjectsRequest{Type: "group", Relation: "member", User: "user:deep"})
+	if err != nil || len(p.Items) != 21 {
+		t.Errorf("ListObjects over 20 nested groups = %d groups, %v; want 21", len(p.Items), err)
+	}
 }
 
 func groupName(i int) string { return "group:g" + string(rune('a'+i/26)) + string(rune('a'+i%26)) }

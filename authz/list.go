@@ -45,11 +45,10 @@ type listCursor struct {
 // tuples reachable from the user.
 //
 // When the relation is built only from unconditional direct types,
-// computed relations, tuple-to-userset and unions, reachability is the
-// answer and the candidates are not checked one by one. Such a listing
-// does not apply the depth bound: an object reached only through a chain
-// longer than the maximum depth is listed, where Check would fail with
-// [ErrResolutionDepth].
+// computed relations, tuple-to-userset and unions, reachability within
+// the depth bound is the answer and the candidates are not checked one
+// by one; an object that only a longer chain reaches fails the listing
+// with [ErrResolutionDepth], as Check would.
 func (s *Service) ListObjects(ctx context.Context, org string, req ListObjectsRequest) (ListPage, error) {
 	cm, err := s.compiled(ctx, org, req.ModelID)
 	if err != nil {
@@ -67,14 +66,18 @@ func (s *Service) ListObjects(ctx context.Context, org string, req ListObjectsRe
 		return ListPage{}, fmt.Errorf("%w: %w", ErrInvalidRequest, ErrInvalidCursor)
 	}
 	r := s.newResolver(ctx, org, cm, req.ContextualTuples, req.Context)
-	cands, err := r.reverse(user, req.Type, req.Relation)
+	cands, deepest, err := r.reverse(user, req.Type, req.Relation)
 	if err != nil {
 		return ListPage{}, err
 	}
 	check := func(obj string) (bool, error) { return r.check(obj, req.Relation, user, 0) }
 	if !r.sawCondition && cm.monotone(req.Type, req.Relation, map[typeRel]bool{}) {
 		// Without intersections, exclusions and conditions, holding the
-		// relation is exactly being reachable: every candidate holds.
+		// relation is exactly being reachable within the depth bound.
+		if deepest > r.maxDepth {
+			return ListPage{}, fmt.Errorf("%w: an object is %d steps from the user, more than %d",
+				ErrResolutionDepth, deepest, r.maxDepth)
+		}
 		check = func(string) (bool, error) { return true, nil }
 	}
 	return page(cands, cur.After, req.Limit, check)
@@ -156,14 +159,17 @@ type node struct{ object, relation string }
 // reverse finds every object of typ on which user might hold rel: those
 // reachable backwards along the model's edges from the tuples that name
 // the user. It over-approximates intersections and exclusions; the
-// caller checks each candidate.
-func (r *resolver) reverse(user userRef, typ, rel string) ([]string, error) {
+// caller checks each candidate. It also returns the largest number of
+// steps from the user to a candidate along a shortest path: each edge is
+// one step of resolution, as in Check.
+func (r *resolver) reverse(user userRef, typ, rel string) ([]string, int, error) {
 	g := r.cm.graph()
-	seen := map[node]bool{}
+	seen := map[node]int{} // node -> steps from the user
 	var queue []node
+	steps := 0 // of the nodes visit is called for
 	visit := func(n node) {
-		if !seen[n] {
-			seen[n] = true
+		if _, ok := seen[n]; !ok {
+			seen[n] = steps
 			queue = append(queue, n)
 		}
 	}
@@ -176,24 +182,27 @@ func (r *resolver) reverse(user userRef, typ, rel string) ([]string, error) {
 	for _, u := range starts {
 		ur, _ := parseUser(u)
 		if err := r.objectsOf(u, g.direct[ur.key()], visit); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	for len(queue) > 0 {
 		n := queue[0]
 		queue = queue[1:]
+		steps = seen[n] + 1
 		if err := r.step(g, n, visit); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
 	var out []string
+	deepest := 0
 	prefix := typ + ":"
-	for n := range seen {
+	for n, d := range seen {
 		if n.relation == rel && strings.HasPrefix(n.object, prefix) {
 			out = append(out, n.object)
+			deepest = max(deepest, d)
 		}
 	}
-	return out, nil
+	return out, deepest, nil
 }
 
 // step visits the nodes that holding n leads to.
