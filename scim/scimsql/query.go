@@ -105,6 +105,8 @@ func (t *tx) translateCompare(c *scim.Compare) *where {
 			return nil
 		}
 		return &where{"last_modified " + op + " ?", []any{t.s.db.Time(tv)}, true}
+	case c.Op == "sw" && p.String() == "userName":
+		return prefixRange(c.Value)
 	case c.Op != "eq":
 		return nil
 	}
@@ -136,6 +138,23 @@ func (t *tx) emailMatch() string {
 		return `id = ANY(ARRAY(` + sub + `))`
 	}
 	return `id IN (` + sub + `)`
+}
+
+// prefixRange turns userName sw "p" into a range on the folded column,
+// for printable ASCII prefixes, where byte order and folding agree on
+// every store.
+func prefixRange(v any) *where {
+	p, _ := fold(v).(string)
+	if p == "" {
+		return nil
+	}
+	for i := 0; i < len(p); i++ {
+		if p[i] < 0x20 || p[i] >= 0x7e {
+			return nil
+		}
+	}
+	upper := p[:len(p)-1] + string(p[len(p)-1]+1)
+	return &where{"user_name_fold >= ? AND user_name_fold < ?", []any{p, upper}, true}
 }
 
 func fold(v any) any {
