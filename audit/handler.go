@@ -96,7 +96,7 @@ func (s *Service) serveEvents(w http.ResponseWriter, r *http.Request, org string
 	for i, e := range page {
 		resp.Events[i] = eventJSON{Index: e.Index, Event: e.Event}
 	}
-	if len(page) == q.QueryLimit() {
+	if len(page) == q.PageSize() {
 		last := page[len(page)-1]
 		resp.NextCursor = httpjson.EncodeCursor(Position{Time: last.Event.Time, Index: last.Index})
 	}

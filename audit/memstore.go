@@ -131,7 +131,7 @@ func (s *MemoryStore) Query(ctx context.Context, org string, q Query) ([]Entry, 
 		}
 		return cmpUint(b.Index, a.Index)
 	})
-	return out[:min(len(out), q.QueryLimit())], nil
+	return out[:min(len(out), q.PageSize())], nil
 }
 
 func cmpUint(a, b uint64) int {

@@ -147,9 +147,9 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// QueryLimit returns the limit a Store applies to q: 100 when unset, at
+// PageSize returns the limit a Store applies to q: 100 when unset, at
 // most 1000.
-func (q *Query) QueryLimit() int {
+func (q *Query) PageSize() int {
 	switch {
 	case q.Limit <= 0:
 		return 100

@@ -16,7 +16,7 @@ func (s *Store) Query(ctx context.Context, org string, q audit.Query) ([]audit.E
 	from, o, where, args := s.conditions(org, &q)
 	query := `SELECT e.idx, e.data FROM ` + from + ` WHERE ` + where +
 		` ORDER BY ` + o + `.occurred_at DESC, ` + o + `.idx DESC LIMIT ?`
-	args = append(args, q.QueryLimit())
+	args = append(args, q.PageSize())
 	rows, err := s.db.QueryContext(ctx, s.db.Rebind(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("auditsql: querying %s: %w", org, err)
