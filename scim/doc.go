@@ -93,8 +93,8 @@
 // directories and tokens: the Service methods take the organization ID
 // the host has authenticated, and the host MUST derive it from its own
 // session, never from the request body. Set Config.BaseURL where a
-// client-chosen Host header must not appear in responses. Expired OAuth
-// access tokens stay in the store until the host deletes them.
+// client-chosen Host header must not appear in responses. The token
+// endpoint deletes a directory's access tokens an hour after they expire.
 //
 // # Writing a Store
 //

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // MemoryStore is a [Store] that keeps everything in process memory. It is
@@ -131,6 +132,21 @@ func (s *MemoryStore) UpdateToken(ctx context.Context, t *Token) error {
 	}
 	old.ExpiresAt, old.RevokedAt, old.LastUsed = t.ExpiresAt, t.RevokedAt, t.LastUsed
 	return nil
+}
+
+// DeleteExpiredAccessTokens implements [Store].
+func (s *MemoryStore) DeleteExpiredAccessTokens(ctx context.Context, dir string, before time.Time) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for id, t := range s.tokens {
+		if t.DirectoryID == dir && t.Kind == TokenAccess && !t.ExpiresAt.IsZero() && t.ExpiresAt.Before(before) {
+			delete(s.byHash, string(t.Hash))
+			delete(s.tokens, id)
+			n++
+		}
+	}
+	return n, nil
 }
 
 // View implements [Store].

@@ -97,6 +97,12 @@ func (s *Service) issueAccessToken(r *http.Request) (map[string]any, error) {
 	if err := s.store.CreateToken(r.Context(), t); err != nil {
 		return nil, fmt.Errorf("storing an access token: %w", err)
 	}
+	// Access tokens that expired an hour ago or more are of no use even
+	// to an audit; keep the table from growing with every grant.
+	cutoff := s.stamp().Add(-time.Hour)
+	if _, err := s.store.DeleteExpiredAccessTokens(r.Context(), client.DirectoryID, cutoff); err != nil {
+		s.log.WarnContext(r.Context(), "scim: deleting expired access tokens", "error", err)
+	}
 	return map[string]any{"access_token": secret.Reveal(), "token_type": "Bearer",
 		"expires_in": int(ttl / time.Second)}, nil
 }

@@ -51,6 +51,9 @@ type Store interface {
 	// UpdateToken changes the ExpiresAt, RevokedAt and LastUsed of the
 	// stored token with t's ID and directory, or returns ErrNotFound.
 	UpdateToken(ctx context.Context, t *Token) error
+	// DeleteExpiredAccessTokens deletes the directory's tokens of kind
+	// TokenAccess that expired before the given time, and returns how many.
+	DeleteExpiredAccessTokens(ctx context.Context, directoryID string, before time.Time) (int, error)
 
 	// View runs fn with a read-only view of one directory's resources.
 	View(ctx context.Context, directoryID string, fn func(Reader) error) error

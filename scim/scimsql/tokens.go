@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/sqlkit"
 	"github.com/gatehouse/gatehouse/scim"
@@ -99,4 +100,15 @@ func kindOf(t *scim.Token) scim.TokenKind {
 		return scim.TokenBearer
 	}
 	return t.Kind
+}
+
+// DeleteExpiredAccessTokens implements [scim.Store].
+func (s *Store) DeleteExpiredAccessTokens(ctx context.Context, dir string, before time.Time) (int, error) {
+	res, err := s.db.ExecContext(ctx, s.db.Rebind(`DELETE FROM scim_tokens
+		WHERE directory_id = ? AND kind = 'access' AND expires_at < ?`), dir, s.db.Time(before))
+	if err != nil {
+		return 0, fmt.Errorf("scimsql: deleting expired tokens: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
 }

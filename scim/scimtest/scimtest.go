@@ -178,6 +178,33 @@ func testTokens(t *testing.T, s scim.Store) {
 	if err := s.UpdateToken(ctx, &other); !errors.Is(err, scim.ErrNotFound) {
 		t.Errorf("UpdateToken of another directory's token: %v, want ErrNotFound", err)
 	}
+	testExpiredAccessTokens(t, s)
+}
+
+func testExpiredAccessTokens(t *testing.T, s scim.Store) {
+	ctx := context.Background()
+	mk := func(id string, kind scim.TokenKind, expires time.Time) {
+		err := s.CreateToken(ctx, &scim.Token{ID: id, DirectoryID: "dir_a", OrganizationID: "org_1",
+			Kind: kind, Hash: []byte("hash-of-" + id), Created: base, ExpiresAt: expires})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	mk("tok_old", scim.TokenAccess, base.Add(-time.Hour))
+	mk("tok_new", scim.TokenAccess, base.Add(time.Hour))
+	mk("tok_rotated", scim.TokenBearer, base.Add(-time.Hour))
+	n, err := s.DeleteExpiredAccessTokens(ctx, "dir_a", base)
+	if err != nil || n != 1 {
+		t.Errorf("DeleteExpiredAccessTokens = %d, %v; want 1", n, err)
+	}
+	if _, err := s.TokenByHash(ctx, []byte("hash-of-tok_old")); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("expired access token still found: %v", err)
+	}
+	for _, id := range []string{"tok_new", "tok_rotated"} {
+		if _, err := s.TokenByHash(ctx, []byte("hash-of-"+id)); err != nil {
+			t.Errorf("%s was deleted: %v", id, err)
+		}
+	}
 }
 
 func testCRUD(t *testing.T, s scim.Store) {
