@@ -302,6 +302,21 @@ func (m *MemoryStore) VersionsNotUnder(_ context.Context, keyID string, after Ve
 	return out, nil
 }
 
+// CountNotUnder implements [Store].
+func (m *MemoryStore) CountNotUnder(_ context.Context, keyID string) (int, error) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	n := 0
+	for _, cur := range m.secrets {
+		for _, v := range cur.versions {
+			if v.KeyID != keyID {
+				n++
+			}
+		}
+	}
+	return n, nil
+}
+
 // Rewrap implements [Store].
 func (m *MemoryStore) Rewrap(_ context.Context, changes []RewrapChange) (int, error) {
 	m.mu.Lock()

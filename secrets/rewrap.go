@@ -34,6 +34,10 @@ type RewrapProgress struct {
 	// key is gone from the provider, or it was altered); they are
 	// skipped, logged, and left as they are.
 	Failed int
+	// Remaining is how many versions were left under older keys when the
+	// run started, less those handled since (an estimate while writes and
+	// other runs go on).
+	Remaining int
 	// Cursor resumes the run after the last version handled.
 	Cursor string
 	// Done is true when no version is left under an older key.
@@ -59,6 +63,9 @@ func (s *Service) Rewrap(ctx context.Context, opts RewrapOptions) (RewrapProgres
 	var after VersionRef
 	if err := httpjson.DecodeCursor(opts.Cursor, &after); err != nil {
 		return p, fmt.Errorf("secrets: rewrapping: malformed cursor")
+	}
+	if p.Remaining, err = s.store.CountNotUnder(ctx, p.KeyID); err != nil {
+		return p, fmt.Errorf("secrets: rewrapping: counting: %w", err)
 	}
 	p.Cursor = opts.Cursor
 	for !p.Done {
@@ -105,6 +112,7 @@ func (s *Service) rewrapBatch(ctx context.Context, p *RewrapProgress, after Vers
 	// Versions the store skipped were rewrapped or removed meanwhile:
 	// nothing is left to do for them.
 	p.Rewrapped += n
+	p.Remaining = max(p.Remaining-len(batch), 0)
 	if len(batch) > 0 {
 		last := batch[len(batch)-1]
 		after = VersionRef{last.OrganizationID, last.Name, last.Version}

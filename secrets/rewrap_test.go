@@ -40,7 +40,7 @@ func TestRewrapInterruptedAndResumed(t *testing.T) {
 			batches++
 			stop()
 		}})
-	if !errors.Is(err, context.Canceled) || p.Rewrapped != 3 || p.Done || batches != 1 {
+	if !errors.Is(err, context.Canceled) || p.Rewrapped != 3 || p.Remaining != 7 || p.Done || batches != 1 {
 		t.Fatalf("interrupted run: %+v, %v after %d batches", p, err, batches)
 	}
 	// A write meanwhile lands under the new key already.
@@ -51,7 +51,7 @@ func TestRewrapInterruptedAndResumed(t *testing.T) {
 	want[[2]string{"org0", "s00"}] = "value-new"
 
 	p, err = both.Rewrap(ctx, secrets.RewrapOptions{Cursor: p.Cursor, BatchSize: 3})
-	if err != nil || !p.Done || p.Rewrapped != 7 || p.Failed != 0 || p.KeyID != "local:2" {
+	if err != nil || !p.Done || p.Rewrapped != 7 || p.Failed != 0 || p.Remaining != 0 || p.KeyID != "local:2" {
 		t.Fatalf("resumed run: %+v, %v; want 7 more rewrapped", p, err)
 	}
 	if p, err := both.Rewrap(ctx,

@@ -128,6 +128,9 @@ type Store interface {
 	// (the zero ref starts at the beginning).
 	VersionsNotUnder(ctx context.Context, keyID string, after VersionRef,
 		limit int) ([]SealedVersion, error)
+	// CountNotUnder counts the versions, of every organization, whose
+	// KeyID is not keyID.
+	CountNotUnder(ctx context.Context, keyID string) (int, error)
 	// Rewrap applies a batch of changes in one transaction. Each replaces
 	// the wrapped data key of one version and records its event, provided
 	// the version is still wrapped under OldKeyID; a version rewrapped or

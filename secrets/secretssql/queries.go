@@ -7,7 +7,7 @@ type queries struct {
 	secret, lockSecret, insertSecret, updateSecret, version, versions    string
 	insertVersion, pruneVersions, list, listDeleted, setDeleted, restore string
 	destroySecret, destroyVersions, deletedBefore, notUnder, rewrap      string
-	insertEvent, events, pruneEvents, setMetadata                        string
+	insertEvent, events, pruneEvents, setMetadata, countNotUnder         string
 	insertKey, keyByHash, key, listKeys, listOwnerKeys, shortenKey       string
 	revokeKey, revokeOwner, touchKey, keyExists                          string
 }
@@ -60,7 +60,8 @@ func prepare(db *sqlkit.DB) queries {
 			FROM secrets_events WHERE seq > ? ORDER BY seq LIMIT ?`),
 		setMetadata: r(`UPDATE secrets_secrets SET metadata = ?, updated_at = ?
 			WHERE organization_id = ? AND name = ? AND deleted_at IS NULL`),
-		pruneEvents: r(`DELETE FROM secrets_events WHERE seq <= ?`),
+		countNotUnder: r(`SELECT count(*) FROM secrets_versions WHERE key_id <> ?`),
+		pruneEvents:   r(`DELETE FROM secrets_events WHERE seq <= ?`),
 		insertKey: r(`INSERT INTO secrets_api_keys (` + keyCols + `)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		keyByHash: r(`SELECT ` + keyCols + ` FROM secrets_api_keys WHERE hash = ?`),

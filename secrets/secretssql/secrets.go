@@ -272,6 +272,15 @@ func (s *Store) VersionsNotUnder(ctx context.Context, keyID string, after secret
 	return out, rows.Err()
 }
 
+// CountNotUnder implements [secrets.Store].
+func (s *Store) CountNotUnder(ctx context.Context, keyID string) (int, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, s.q.countNotUnder, keyID).Scan(&n); err != nil {
+		return 0, fmt.Errorf("secretssql: counting versions to rewrap: %w", err)
+	}
+	return n, nil
+}
+
 // Rewrap implements [secrets.Store], in one transaction per batch with
 // its statements prepared once.
 func (s *Store) Rewrap(ctx context.Context, changes []secrets.RewrapChange) (int, error) {

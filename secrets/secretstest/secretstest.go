@@ -312,6 +312,9 @@ func testRewrap(t *testing.T, st secrets.Store) {
 	if err != nil || n != 1 {
 		t.Errorf("Rewrap applied %d, %v; want 1", n, err)
 	}
+	if n, err := st.CountNotUnder(ctx, "k2"); err != nil || n != 7 {
+		t.Errorf("CountNotUnder(k2) = %d, %v; want 7", n, err)
+	}
 	if n, err := st.Rewrap(ctx, nil); err != nil || n != 0 {
 		t.Errorf("empty Rewrap = %d, %v", n, err)
 	}
