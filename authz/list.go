@@ -31,6 +31,11 @@ type ListObjectsRequest struct {
 type ListPage struct {
 	Items  []string `json:"items"`
 	Cursor string   `json:"cursor,omitempty"`
+	// Excluded, from ListUsers when the answer holds a wildcard such as
+	// "user:*", lists the users of that type who do not hold the relation
+	// all the same (an exclusion or intersection removes them), as
+	// OpenFGA's excluded_users. It is given in full on the first page.
+	Excluded []string `json:"excluded,omitempty"`
 }
 
 type listCursor struct {

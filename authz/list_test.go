@@ -156,3 +156,21 @@ func TestExpand(t *testing.T) {
 		t.Errorf("Expand (-want +got):\n%s", d)
 	}
 }
+
+func TestListUsersExcludedUnderWildcard(t *testing.T) {
+	t.Parallel()
+	s, org := mustService(t, "drive.fga",
+		tup("document:public", "viewer", "user:*"),
+		tup("document:public", "blocked", "user:bad"),
+		tup("document:public", "viewer", "user:bad"),
+	)
+	got, err := s.ListUsers(context.Background(), org, ListUsersRequest{Object: "document:public",
+		Relation: "can_view", UserType: "user"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := ListPage{Items: []string{"user:*"}, Excluded: []string{"user:bad"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("ListUsers (-want +got):\n%s", d)
+	}
+}

@@ -3,6 +3,7 @@ package authz
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/gatehouse/gatehouse/internal/httpjson"
@@ -32,9 +33,7 @@ type ListUsersRequest struct {
 // repeats the walk.
 //
 // "user:*" in the answer means that the wildcard itself holds: every user
-// of the type holds the relation except those that an exclusion or
-// intersection removes. Unlike OpenFGA, the answer does not list those
-// excluded users; check an individual user where it matters.
+// of the type holds the relation except those listed in Excluded.
 func (s *Service) ListUsers(ctx context.Context, org string, req ListUsersRequest) (ListPage, error) {
 	cm, err := s.compiled(ctx, org, req.ModelID)
 	if err != nil {
@@ -63,7 +62,38 @@ func (s *Service) ListUsers(ctx context.Context, org string, req ListUsersReques
 		ur, _ := parseUser(u)
 		return r.check(req.Object, req.Relation, ur, 0)
 	}
-	return page(cands, cur.After, req.Limit, check)
+	out, err := page(cands, cur.After, req.Limit, check)
+	if err == nil && req.Cursor == "" && want.rel == "" {
+		out.Excluded, err = r.excluded(cands, want.typ+":*", check)
+	}
+	return out, err
+}
+
+// excluded returns, when the wildcard holds, the candidates of its type
+// that do not. Users named in no tuple behave as the wildcard does, so
+// the candidates are all that can differ.
+func (r *resolver) excluded(cands []string, wildcard string, check func(string) (bool, error)) ([]string, error) {
+	if !slices.Contains(cands, wildcard) {
+		return nil, nil
+	}
+	if ok, err := check(wildcard); err != nil || !ok {
+		return nil, err
+	}
+	typ := strings.TrimSuffix(wildcard, "*")
+	var out []string
+	for _, u := range cands {
+		if u == wildcard || !strings.HasPrefix(u, typ) {
+			continue
+		}
+		ok, err := check(u)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			out = append(out, u)
+		}
+	}
+	return out, nil
 }
 
 // validateUserType reads "user" or "group#member" into a userRef with an

@@ -248,7 +248,10 @@ func compareRelation(t *rapid.T, s *Service, r *reference, typ, rel string, user
 		ok := wild == r.holds(obj, rel, "user:*")
 		for _, u := range users[1:] {
 			listed, holds := slices.Contains(p.Items, u), r.holds(obj, rel, u)
+			excluded := slices.Contains(p.Excluded, u)
 			ok = ok && (!listed || holds) && (!holds || listed || wild)
+			// Under a wildcard, exactly the users who do not hold are excluded.
+			ok = ok && (wild && excluded == !holds || !wild && !excluded)
 		}
 		if !ok {
 			t.Fatalf("ListUsers(%s#%s) = %v; reference says %v", obj, rel, p.Items, wantUsers[obj])
