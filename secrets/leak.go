@@ -241,6 +241,8 @@ func (p *PublishedKeys) PublicKey(ctx context.Context, id string) (*ecdsa.Public
 }
 
 func (p *PublishedKeys) fetch(ctx context.Context) (map[string]*ecdsa.PublicKey, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second) // the lock is held meanwhile
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, p.url, nil)
 	if err != nil {
 		return nil, fmt.Errorf("secrets: fetching signing keys: %w", err)
