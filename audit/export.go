@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -112,6 +113,9 @@ func (s *Service) appendHint(ctx context.Context, org string, b []byte, index, s
 	}
 	id := NodeID{Level: HintLevel, Index: index >> HintLevel}
 	hs, err := s.cfg.Store.Nodes(ctx, org, []NodeID{id})
+	if errors.Is(err, ErrNotFound) {
+		return b, nil // a hint is a courtesy; the proof does not need it
+	}
 	if err != nil {
 		return nil, fmt.Errorf("audit: reading subtree %d of %s: %w", id.Index, org, err)
 	}
