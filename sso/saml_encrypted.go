@@ -45,40 +45,53 @@ func (s *Service) inspectEncrypted(raw []byte, sh *responseShape) error {
 	if err := checkXML(plain, MaxResponseSize); err != nil {
 		return err
 	}
-	inner, err := inspectAssertion(plain)
+	signed, algs, err := inspectAssertion(plain)
 	if err != nil {
 		return err
 	}
-	sh.assertionSigned = inner
+	sh.assertionSigned = signed
+	sh.algorithms = append(sh.algorithms, algs...)
 	return nil
 }
 
 // inspectAssertion reports whether a decrypted assertion document has a
 // signature as a direct child of its root, which must be saml:Assertion
-// with no assertion nested inside.
-func inspectAssertion(doc []byte) (bool, error) {
+// with no assertion nested inside, and which algorithms its signatures use.
+func inspectAssertion(doc []byte) (signed bool, algs []string, err error) {
 	d := xml.NewDecoder(bytes.NewReader(doc))
-	depth, signed := 0, false
+	var stack []xml.Name
 	for {
 		tok, err := d.Token()
+		if errors.Is(err, io.EOF) && len(stack) == 0 {
+			return signed, algs, nil
+		}
 		if err != nil {
-			if depth == 0 && errors.Is(err, io.EOF) {
-				return signed, nil
-			}
-			return false, fmt.Errorf("the decrypted assertion is not well-formed XML: %w", err)
+			return false, nil, fmt.Errorf("the decrypted assertion is not well-formed XML: %w", err)
 		}
 		switch t := tok.(type) {
 		case xml.Directive:
-			return false, errors.New("document type declarations are not allowed")
+			return false, nil, errors.New("document type declarations are not allowed")
 		case xml.StartElement:
 			isAssertion := t.Name.Space == nsAssertion && t.Name.Local == "Assertion"
-			if (depth == 0) != isAssertion {
-				return false, errors.New("the decrypted element is not one assertion")
+			if (len(stack) == 0) != isAssertion {
+				return false, nil, errors.New("the decrypted element is not one assertion")
 			}
-			signed = signed || (depth == 1 && t.Name.Space == nsDSig && t.Name.Local == "Signature")
-			depth++
+			signed = signed || (len(stack) == 1 && t.Name.Space == nsDSig && t.Name.Local == "Signature")
+			if len(stack) > 0 && t.Name.Space == nsDSig && isSignatureAlgorithm(t.Name.Local, stack[len(stack)-1]) {
+				algs = append(algs, attr(t, "Algorithm"))
+			}
+			stack = append(stack, t.Name)
 		case xml.EndElement:
-			depth--
+			stack = stack[:len(stack)-1]
 		}
 	}
+}
+
+func attr(t xml.StartElement, local string) string {
+	for _, a := range t.Attr {
+		if a.Name.Local == local {
+			return a.Value
+		}
+	}
+	return ""
 }
