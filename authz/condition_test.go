@@ -2,8 +2,11 @@ package authz
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -101,4 +104,68 @@ func TestConditionalListing(t *testing.T) {
 	if p, err := s.ListObjects(ctx, org, req); err != nil || len(p.Items) != 0 {
 		t.Errorf("ListObjects too late = %v, %v", p, err)
 	}
+}
+
+func TestConditionWithJSONContext(t *testing.T) {
+	t.Parallel()
+	grant := tup("document:a", "reader", "user:nina")
+	grant.Condition = &TupleCondition{Name: "from_network", Context: map[string]any{
+		"cidr": "10.0.0.0/8", "tags": map[string]any{"x": "1"}}}
+	s, org := mustService(t, "conditions.fga", grant)
+	tests := []struct {
+		name string
+		body string
+		want bool
+	}{
+		{"all true", `{"user_ip":"10.2.3.4","level":3,"ok":true}`, true},
+		{"level too low", `{"user_ip":"10.2.3.4","level":2,"ok":true}`, false},
+		{"outside the range", `{"user_ip":"11.2.3.4","level":3,"ok":true}`, false},
+		{"ipv6 outside", `{"user_ip":"::1","level":3,"ok":true}`, false},
+	}
+	for _, tc := range tests {
+		var reqCtx map[string]any
+		if err := json.Unmarshal([]byte(tc.body), &reqCtx); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Check(context.Background(), org, CheckRequest{Object: "document:a", Relation: "reader",
+			User: "user:nina", Context: reqCtx})
+		if err != nil || got != tc.want {
+			t.Errorf("%s: Check = %v, %v; want %v", tc.name, got, err, tc.want)
+		}
+	}
+	_, err := s.Check(context.Background(), org, CheckRequest{Object: "document:a", Relation: "reader",
+		User: "user:nina", Context: map[string]any{"user_ip": "10.2.3.4", "level": 2.5, "ok": true}})
+	if !errors.Is(err, ErrConditionEvaluation) || !strings.Contains(err.Error(), "level") {
+		t.Errorf("fractional int: err = %v, want ErrConditionEvaluation naming level", err)
+	}
+}
+
+func TestConcurrentChecksAndWrites(t *testing.T) {
+	t.Parallel()
+	s, org := mustService(t, "drive.fga", driveData()...)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := range 50 {
+				tp := tup(fmt.Sprintf("document:c%d-%d", w, i), "viewer", "group:eng#member")
+				if err := s.Write(ctx, org, WriteRequest{Writes: []Tuple{tp}}); err != nil {
+					t.Error(err)
+					return
+				}
+				ok, err := s.Check(ctx, org, CheckRequest{Object: tp.Object, Relation: "viewer", User: "user:anne"})
+				if !ok || err != nil {
+					t.Errorf("read-your-writes: Check after Write = %v, %v", ok, err)
+				}
+			}
+		})
+	}
+	wg.Go(func() {
+		for range 20 {
+			if _, err := s.ListObjects(ctx, org, ListObjectsRequest{Type: "document", Relation: "viewer", User: "user:anne"}); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	wg.Wait()
 }
