@@ -238,9 +238,10 @@ func csvRow(e Entry) []string {
 	ev := e.Event
 	targets, _ := json.Marshal(ev.Targets)
 	md, _ := json.Marshal(ev.Metadata)
-	return []string{strconv.FormatUint(e.Index, 10), ev.ID, ev.Time.Format(timeFormat), ev.Action,
-		csvSafe(ev.Actor.Type), csvSafe(ev.Actor.ID), csvSafe(ev.Actor.Name), string(targets),
-		ev.Context.IP, csvSafe(ev.Context.UserAgent), csvSafe(ev.Context.RequestID), string(md)}
+	return []string{strconv.FormatUint(e.Index, 10), csvSafe(ev.ID), ev.Time.Format(timeFormat),
+		csvSafe(ev.Action), csvSafe(ev.Actor.Type), csvSafe(ev.Actor.ID), csvSafe(ev.Actor.Name),
+		string(targets), csvSafe(ev.Context.IP), csvSafe(ev.Context.UserAgent),
+		csvSafe(ev.Context.RequestID), string(md)}
 }
 
 // csvSafe defuses cells that spreadsheets would run as formulas.
