@@ -85,6 +85,10 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		"prefix with _":     {Store: store, Keys: ring, APIKeyPrefix: "gh_x"},
 		"one-letter prefix": {Store: store, Keys: ring, APIKeyPrefix: "g"},
 		"digit first":       {Store: store, Keys: ring, APIKeyPrefix: "1gh"},
+		"negative keep":     {Store: store, Keys: ring, KeepVersions: -1},
+		"negative window":   {Store: store, Keys: ring, RecoveryWindow: -time.Hour},
+		"negative cache":    {Store: store, Keys: ring, CacheSize: -1},
+		"negative touch":    {Store: store, Keys: ring, LastUsedGranularity: -time.Second},
 	} {
 		if _, err := secrets.New(cfg); err == nil {
 			t.Errorf("%s: New succeeded", name)
