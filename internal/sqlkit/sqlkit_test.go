@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -164,19 +165,62 @@ func TestInTxRetriesConflicts(t *testing.T) {
 	})
 	t.Run("sqlite", func(t *testing.T) {
 		t.Parallel()
-		path := filepath.Join(t.TempDir(), "busy.db")
-		first, err := sqlkit.OpenSQLite(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer first.Close()
-		raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(1)&_txlock=immediate")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer raw.Close()
-		incrementConcurrently(t, wrap(t, raw), "")
+		incrementConcurrently(t, wrap(t, sqlkittest.SQLite(t)), "")
 	})
+}
+
+// TestInTxRetriesBusy holds SQLite's write lock from one connection while
+// another, with a busy timeout of 1 ms, runs a transaction: it must meet
+// SQLITE_BUSY, retry, and succeed once the lock is released.
+func TestInTxRetriesBusy(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "busy.db")
+	holder, err := sqlkit.OpenSQLite(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	ctx := context.Background()
+	if err := sqlkit.Migrate(ctx, wrap(t, holder), "kit", migrations); err != nil {
+		t.Fatal(err)
+	}
+	// Deferred transactions begin without the lock, so the UPDATE inside
+	// the function is what meets SQLITE_BUSY.
+	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	db := wrap(t, raw)
+
+	lock, err := holder.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if _, err := lock.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	released := make(chan struct{})
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		_, _ = lock.ExecContext(ctx, "COMMIT")
+		close(released)
+	}()
+
+	var calls atomic.Int32
+	err = db.InTx(ctx, func(tx *sql.Tx) error {
+		calls.Add(1)
+		_, err := tx.ExecContext(ctx, `UPDATE kit_counter SET n = n + 1`)
+		return err
+	})
+	<-released
+	if err != nil {
+		t.Fatalf("InTx while another connection held the lock: %v", err)
+	}
+	if calls.Load() < 2 {
+		t.Errorf("the transaction ran %d times; it should have met SQLITE_BUSY and run again", calls.Load())
+	}
 }
 
 func incrementConcurrently(t *testing.T, db *sqlkit.DB, setup string) {
