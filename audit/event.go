@@ -2,6 +2,7 @@ package audit
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -118,6 +119,11 @@ func (e *Event) validate() error {
 		"context.user_agent": e.Context.UserAgent, "context.request_id": e.Context.RequestID} {
 		if err := checkString(field, v); err != nil {
 			return err
+		}
+	}
+	if ip := e.Context.IP; ip != "" {
+		if _, err := netip.ParseAddr(ip); err != nil {
+			return fieldErr("context.ip", "%q is not an IP address", truncate(ip, 64))
 		}
 	}
 	return checkMetadata("metadata", e.Metadata)

@@ -66,6 +66,7 @@ func TestRecordRefusesMalformedEvents(t *testing.T) {
 		{"long actor name", func(e *audit.Event) { e.Actor.Name = long }, "actor.name"},
 		{"target without id", func(e *audit.Event) { e.Targets[0].ID = "" }, "targets[0].id"},
 		{"bad utf-8 user agent", func(e *audit.Event) { e.Context.UserAgent = "\xff" }, "context.user_agent"},
+		{"not an IP", func(e *audit.Event) { e.Context.IP = "=cmd|' /C calc'!A0" }, "context.ip"},
 		{"foreign id", func(e *audit.Event) { e.ID = "evt_../../x" }, "id"},
 		{"channel in metadata", func(e *audit.Event) { e.Metadata["method"] = make(chan int) }, "metadata.method"},
 		{"NaN in metadata", func(e *audit.Event) { e.Metadata["attempt"] = math.NaN() }, "metadata.attempt"},
