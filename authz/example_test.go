@@ -3,6 +3,8 @@ package authz_test
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 
 	"github.com/gatehouse/gatehouse/authz"
 )
@@ -58,4 +60,45 @@ func ExampleService_AssignRole() {
 	roles, _ := s.Roles(ctx, "org_acme", "user:anne")
 	fmt.Println(roles)
 	// Output: [admin member]
+}
+
+func ExampleService_Middleware() {
+	ctx := context.Background()
+	s, _ := authz.New(authz.Config{Store: authz.NewMemoryStore()})
+	_, _ = s.WriteModelDSL(ctx, "org_acme", `model
+  schema 1.1
+type user
+type document
+  relations
+    define viewer: [user]
+`)
+	_ = s.Write(ctx, "org_acme", authz.WriteRequest{Writes: []authz.Tuple{
+		{Object: "document:plan", Relation: "viewer", User: "user:anne"}}})
+
+	guard, err := s.Middleware(authz.MiddlewareConfig{
+		Relation:     "viewer",
+		Organization: func(*http.Request) (string, error) { return "org_acme", nil },
+		Object:       func(r *http.Request) (string, error) { return "document:" + r.PathValue("id"), nil },
+		// A real host reads the user from its session in the request context.
+		User:   func(r *http.Request) (string, error) { return r.Header.Get("X-Demo-User"), nil },
+		OnDeny: func(_ *http.Request, d authz.Denial) { fmt.Println("denied", d.User, d.Object) },
+	})
+	if err != nil {
+		panic(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /docs/{id}", guard(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "the plan")
+	})))
+	for _, user := range []string{"user:anne", "user:bob"} {
+		req := httptest.NewRequest("GET", "/docs/plan", nil)
+		req.Header.Set("X-Demo-User", user)
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		fmt.Println(user, rec.Code)
+	}
+	// Output:
+	// user:anne 200
+	// denied user:bob document:plan
+	// user:bob 403
 }
