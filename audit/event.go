@@ -70,8 +70,8 @@ type Target struct {
 	Metadata map[string]any `json:"metadata,omitempty"`
 }
 
-// Context tells where the request behind an event came from. See
-// [ContextFromRequest].
+// Context tells where the request behind an event came from; IP, when
+// set, must parse as an IP address. See [RequestContext.FromRequest].
 type Context struct {
 	IP        string `json:"ip,omitempty"`
 	UserAgent string `json:"user_agent,omitempty"`
