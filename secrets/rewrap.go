@@ -7,8 +7,11 @@ import (
 	"github.com/gatehouse/gatehouse/internal/httpjson"
 )
 
-// DefaultRewrapBatch is the batch size of [Service.Rewrap].
+// DefaultRewrapBatch is the batch size of [Service.Rewrap] when none, or
+// one out of range (over 10,000), is given.
 const DefaultRewrapBatch = 500
+
+const maxRewrapBatch = 10_000
 
 // RewrapOptions controls a [Service.Rewrap] run.
 type RewrapOptions struct {
@@ -16,8 +19,8 @@ type RewrapOptions struct {
 	// beginning. Any run may also simply start again: versions already
 	// under the current key are skipped.
 	Cursor string
-	// BatchSize is how many versions are read and rewrapped per step;
-	// zero means [DefaultRewrapBatch].
+	// BatchSize is how many versions are read and rewrapped per step
+	// (one transaction); zero means [DefaultRewrapBatch].
 	BatchSize int
 	// Progress, when set, is called after every batch.
 	Progress func(RewrapProgress)
@@ -68,12 +71,15 @@ func (s *Service) Rewrap(ctx context.Context, opts RewrapOptions) (RewrapProgres
 		return p, fmt.Errorf("secrets: rewrapping: counting: %w", err)
 	}
 	p.Cursor = opts.Cursor
+	size := opts.BatchSize
+	if size <= 0 || size > maxRewrapBatch {
+		size = DefaultRewrapBatch
+	}
 	for !p.Done {
 		if err := ctx.Err(); err != nil {
 			return p, fmt.Errorf("secrets: rewrapping stopped: %w", err)
 		}
-		if after, err = s.rewrapBatch(ctx, &p, after,
-			cmpOr(opts.BatchSize, DefaultRewrapBatch)); err != nil {
+		if after, err = s.rewrapBatch(ctx, &p, after, size); err != nil {
 			return p, err
 		}
 		if opts.Progress != nil {

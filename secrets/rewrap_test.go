@@ -108,7 +108,7 @@ func TestRewrapSkipsWhatItCannotOpen(t *testing.T) {
 		t.Fatal(n, err)
 	}
 	both, _ := secrets.New(secrets.Config{Store: store, Keys: mustRing(t, "1:"+k1+",2:"+k2)})
-	p, err := both.Rewrap(ctx, secrets.RewrapOptions{})
+	p, err := both.Rewrap(ctx, secrets.RewrapOptions{BatchSize: -5})
 	if err != nil || p.Rewrapped != 2 || p.Failed != 1 || !p.Done {
 		t.Errorf("Rewrap = %+v, %v; want 2 rewrapped and 1 failed", p, err)
 	}

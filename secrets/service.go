@@ -110,7 +110,8 @@ func New(cfg Config) (*Service, error) {
 	if cfg.Store == nil || cfg.Keys == nil {
 		return nil, errors.New("secrets: Config.Store and Config.Keys are required")
 	}
-	if cfg.KeepVersions < 0 || cfg.RecoveryWindow < 0 || cfg.CacheSize < 0 || cfg.LastUsedGranularity < 0 {
+	if cfg.KeepVersions < 0 || cfg.RecoveryWindow < 0 || cfg.CacheSize < 0 ||
+		cfg.LastUsedGranularity < 0 {
 		return nil, errors.New("secrets: Config.KeepVersions, RecoveryWindow, CacheSize and " +
 			"LastUsedGranularity must not be negative")
 	}
