@@ -39,6 +39,7 @@ type Expr interface{ isExpr() }
 // names. Schema is "" for the core schema and common attributes, else an
 // extension's URN; Sub is "" when the path names a whole attribute. Attr
 // describes the attribute the path ends at (the sub-attribute, if any).
+// A path that names a whole extension has its URN as Schema and Name "".
 type AttrPath struct {
 	Schema string
 	Name   string
@@ -50,6 +51,9 @@ type AttrPath struct {
 
 // String returns the path in SCIM notation.
 func (p AttrPath) String() string {
+	if p.Name == "" {
+		return p.Schema // a whole extension
+	}
 	s := p.Name
 	if p.Sub != "" {
 		s += "." + p.Sub
@@ -223,8 +227,17 @@ func (rt *resourceType) resolvePath(ap fp.AttributePath, parent *AttrPath) (Attr
 		}
 		return AttrPath{Name: sub.Name, Attr: sub}, nil
 	}
+	if ext := rt.extension(ap.URI() + ":" + ap.AttributeName); ext != nil && ap.URIPrefix != nil &&
+		ap.SubAttribute == nil {
+		// filter-parser splits a bare extension URN as if it ended in an
+		// attribute name; the path names the whole extension.
+		return AttrPath{Schema: ext.ID, Attr: &Attribute{Name: ext.ID, Type: TypeComplex}}, nil
+	}
 	p, err := rt.lookupPath(ap.URI(), ap.AttributeName, ap.SubAttributeName(),
 		ScimTypeInvalidFilter)
+	if err == nil && p.Attr.returned() == ReturnedNever {
+		return p, errorf(400, ScimTypeInvalidFilter, "%s is never returned and cannot be filtered on", p)
+	}
 	if err == nil && rt.kind == KindGroup && p.Schema == "" && p.Name == "members" {
 		// Members are kept apart from the group and not seen by filters;
 		// supporting them would take a membership lookup in every store.

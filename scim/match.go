@@ -42,6 +42,12 @@ func (rv resourceValues) values(p AttrPath) []any {
 	doc := r.Attributes
 	if p.Schema != "" {
 		doc, _ = r.Attributes[p.Schema].(map[string]any)
+		if p.Name == "" { // the whole extension
+			if doc == nil {
+				return nil
+			}
+			return []any{doc}
+		}
 	}
 	return pathValues(doc, p.Name, p.Sub)
 }

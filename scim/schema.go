@@ -84,7 +84,12 @@ func (a *Attribute) mutability() Mutability {
 	return a.Mutability
 }
 
+// returned is the attribute's Returned rule; a writeOnly attribute is
+// never returned, whatever its Returned says.
 func (a *Attribute) returned() Returned {
+	if a.mutability() == WriteOnly {
+		return ReturnedNever
+	}
 	if a.Returned == "" {
 		return ReturnedDefault
 	}

@@ -164,6 +164,8 @@ func TestBadRequests(t *testing.T) {
 		{"filter too long", "GET", "/Users?filter=" + q(`userName eq "`+strings.Repeat("x", MaxFilterLength)+`"`), nil, 400, ScimTypeInvalidFilter},
 		{"deep filter", "GET", "/Users?filter=" + q(strings.Repeat("not (", 40)+`title pr`+strings.Repeat(")", 40)), nil, 400, ScimTypeInvalidFilter},
 		{"bad count", "GET", "/Users?count=ten", nil, 400, ScimTypeInvalidValue},
+		{"filter on the password", "GET", "/Users?filter=" + q(`password eq "x"`), nil, 400, ScimTypeInvalidFilter},
+		{"extension compared", "GET", "/Users?filter=" + q(SchemaEnterpriseUser+` eq "x"`), nil, 400, ScimTypeInvalidFilter},
 		{"bad sortOrder", "GET", "/Users?sortBy=userName&sortOrder=up", nil, 400, ScimTypeInvalidValue},
 		{"bad sortBy", "GET", "/Users?sortBy=shoeSize", nil, 400, ScimTypeInvalidValue},
 		{"bad attributes", "GET", "/Users?attributes=shoeSize", nil, 400, ScimTypeInvalidValue},

@@ -90,6 +90,8 @@ var filterCases = []struct {
 	{scim.SchemaEnterpriseUser + `:department co "OPERATIONS"`, []string{"usr_1"}},
 	{scim.SchemaEnterpriseUser + `:manager.value eq "usr_3"`, []string{"usr_1"}},
 	{scim.SchemaEnterpriseUser + `:employeeNumber pr`, []string{"usr_1", "usr_2"}},
+	{scim.SchemaEnterpriseUser + ` pr`, []string{"usr_1", "usr_2"}},
+	{`not (` + scim.SchemaEnterpriseUser + ` pr)`, []string{"usr_3", "usr_4"}},
 	// The form Entra ID sends, outside the RFC's grammar.
 	{`emails[type eq "work"].value eq "jsmith@example.com"`, []string{"usr_2"}},
 	{`userName eq "unknown@example.com"`, nil},
