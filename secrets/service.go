@@ -220,11 +220,11 @@ func checkNames(org, name string) error {
 	return nil
 }
 
-// Events returns up to limit events recorded after the cursor ("" for the
-// start), oldest first. Read events and denials are recorded after the
+// Events returns up to limit (at most 1,000) events recorded after the
+// cursor ("" for the start), oldest first. Read events and denials are recorded after the
 // access; changes are recorded in the same transaction as the change.
 func (s *Service) Events(ctx context.Context, after string, limit int) ([]Event, error) {
-	evs, err := s.store.Events(ctx, after, limit)
+	evs, err := s.store.Events(ctx, after, min(max(limit, 1), 1000))
 	if err != nil {
 		return nil, fmt.Errorf("secrets: reading events: %w", err)
 	}
