@@ -110,6 +110,9 @@ func (s *Service) verifySAML(conn *Connection, encoded string, now time.Time) (*
 		if err := s.inspectEncrypted(raw, sh); err != nil {
 			return nil, nil, fail(ReasonMalformed, "%v", err)
 		}
+		if sh.signatures == 0 && !sh.assertionSigned {
+			return nil, nil, fail(ReasonMalformed, "the response carries no signature")
+		}
 	}
 	if alg := sh.weakAlgorithm(); alg != "" && !conn.SAML.InsecureAllowSHA1 {
 		return nil, nil, fail(ReasonWeakAlgorithm, "signed with %s; allow SHA-1 on the connection "+

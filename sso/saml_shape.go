@@ -134,7 +134,9 @@ func (sh *responseShape) complete() error {
 	case sh.assertions+sh.encrypted > 1:
 		return fmt.Errorf("the response holds %d assertions, want exactly one",
 			sh.assertions+sh.encrypted)
-	case sh.signatures == 0:
+	case sh.signatures == 0 && sh.encrypted == 0:
+		// An encrypted assertion's signature is inside it; the caller
+		// checks once it is decrypted.
 		return errors.New("the response carries no signature")
 	}
 	return nil

@@ -295,3 +295,9 @@ func randomID() string {
 	_, _ = rand.Read(b[:])
 	return "_" + hex.EncodeToString(b[:])
 }
+
+// SignElement returns el with an enveloped signature by the IdP's key,
+// for tests that assemble responses of their own.
+func (p *IdP) SignElement(el *etree.Element) (*etree.Element, error) {
+	return p.sign(el, Response{})
+}
