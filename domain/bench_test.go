@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/domain"
+	"github.com/gatehouse/gatehouse/internal/benchcpu"
 )
 
 // BenchmarkCaptureMemory looks up email addresses among 100,000 verified
@@ -30,6 +31,7 @@ func BenchmarkCaptureMemory(b *testing.B) {
 	emails := []string{"alice@customer4242.example", "bob@eu.customer5000.example", "carol@nobody.example"}
 	b.ReportAllocs()
 	b.ResetTimer()
+	defer benchcpu.Start(b)()
 	for i := 0; b.Loop(); i++ {
 		_, _ = svc.OrganizationForEmail(ctx, emails[i%len(emails)])
 	}

@@ -67,7 +67,7 @@ func Normalize(name string) (string, error) {
 	if isIP(s) {
 		return "", fmt.Errorf("%w: %q", ErrIPAddress, s)
 	}
-	if !isSimpleASCII(s) || strings.Contains(strings.ToLower(s), "xn--") {
+	if !isSimpleASCII(s) || hasACELabel(s) {
 		ascii, err := idnaProfile.ToASCII(s)
 		if err == nil {
 			// A name that converts must convert to itself again; some
@@ -103,6 +103,26 @@ func isSimpleASCII(s string) bool {
 	return true
 }
 
+// hasACELabel reports whether a label of s starts with the punycode
+// prefix "xn--", in any case: such a label must be checked by IDNA.
+func hasACELabel(s string) bool {
+	for i := 0; i+4 <= len(s); i++ {
+		if (i == 0 || s[i-1] == '.') && (s[i]|0x20) == 'x' && (s[i+1]|0x20) == 'n' && s[i+2] == '-' && s[i+3] == '-' {
+			return true
+		}
+	}
+	return false
+}
+
+func onlyDigitsAndDots(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if (s[i] < '0' || s[i] > '9') && s[i] != '.' {
+			return false
+		}
+	}
+	return true
+}
+
 // isIP reports whether s is an IPv4 or IPv6 address, bracketed or not.
 // Only strings that could be one are parsed: the parser's error allocates,
 // and names are checked on the hot path of capture.
@@ -110,7 +130,7 @@ func isIP(s string) bool {
 	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
 		s = s[1 : len(s)-1]
 	}
-	if !strings.Contains(s, ":") && strings.Trim(s, "0123456789.") != "" {
+	if !strings.Contains(s, ":") && !onlyDigitsAndDots(s) {
 		return false
 	}
 	_, err := netip.ParseAddr(s)
@@ -134,7 +154,7 @@ func checkLabels(s string) error {
 			!isSimpleASCII(label) {
 			return fmt.Errorf("%w: %q has a malformed label %q", ErrInvalidName, s, label)
 		}
-		if !more && strings.Trim(label, "0123456789") == "" {
+		if !more && onlyDigitsAndDots(label) {
 			return fmt.Errorf("%w: %q has a numeric top-level label", ErrInvalidName, s)
 		}
 	}

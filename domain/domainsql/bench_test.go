@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/domain"
+	"github.com/gatehouse/gatehouse/internal/benchcpu"
 	"github.com/gatehouse/gatehouse/internal/sqlkit"
 	"github.com/gatehouse/gatehouse/internal/sqlkit/sqlkittest"
 )
@@ -48,6 +49,7 @@ func BenchmarkCaptureSQLite(b *testing.B) {
 	emails := []string{"alice@customer4242.example", "bob@eu.customer5000.example", "carol@nobody.example"}
 	b.ReportAllocs()
 	b.ResetTimer()
+	defer benchcpu.Start(b)()
 	for i := 0; b.Loop(); i++ {
 		if _, err := svc.OrganizationForEmail(ctx, emails[i%len(emails)]); err != nil {
 			b.Fatal(err)
