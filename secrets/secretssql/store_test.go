@@ -3,6 +3,7 @@ package secretssql_test
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"testing"
 
 	"github.com/gatehouse/gatehouse/internal/sqlkit/sqlkittest"
@@ -33,4 +34,20 @@ func TestPostgresStore(t *testing.T) {
 	t.Parallel()
 	secretstest.TestStore(t,
 		func(t *testing.T) secrets.Store { return newStore(t, sqlkittest.Postgres(t)) })
+}
+
+func TestNewNeedsMigrate(t *testing.T) {
+	t.Parallel()
+	if _, err := secretssql.New(sqlkittest.SQLite(t)); err == nil || !strings.Contains(err.Error(), "Migrate") {
+		t.Errorf("New before Migrate: %v; want an error that names Migrate", err)
+	}
+	if _, err := secretssql.New(nil); err == nil {
+		t.Error("New(nil) succeeded")
+	}
+	db := sqlkittest.SQLite(t)
+	for range 2 { // Migrate is idempotent
+		if err := secretssql.Migrate(context.Background(), db); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
