@@ -11,3 +11,8 @@ func TestMemoryStore(t *testing.T) {
 	t.Parallel()
 	authztest.TestStore(t, func(*testing.T) authz.Store { return authz.NewMemoryStore() })
 }
+
+func TestEngineOnMemoryStore(t *testing.T) {
+	t.Parallel()
+	authztest.TestEngine(t, func(*testing.T) authz.Store { return authz.NewMemoryStore() })
+}

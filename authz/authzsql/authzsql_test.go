@@ -136,3 +136,11 @@ func TestLookupsUseIndexes(t *testing.T) {
 		}
 	}
 }
+
+func TestEngineOnSQL(t *testing.T) {
+	t.Parallel()
+	sqlkittest.Each(t, func(t *testing.T, db *sql.DB) {
+		t.Parallel()
+		authztest.TestEngine(t, func(t *testing.T) authz.Store { return newStore(t, db) })
+	})
+}
