@@ -18,7 +18,14 @@ import (
 // Implementations must be safe for concurrent use. Wrap and Unwrap must
 // authenticate associatedData: Unwrap with other associated data, another
 // key ID or an altered wrapped key must fail (with [ErrDecrypt] or an
-// error wrapping it), never return other bytes.
+// error wrapping it), never return other bytes. secretstest.TestKeyProvider
+// checks an implementation against this contract.
+//
+// Key IDs name a key version, not just a key: [Service.Rewrap] moves what
+// is not under CurrentKeyID. A service whose keys rotate inside one name
+// (Vault transit, a KMS key with automatic rotation) should therefore put
+// the version in the ID, such as "vault:payments:v3", or Rewrap will not
+// see which data keys are behind.
 type KeyProvider interface {
 	// CurrentKeyID returns the ID of the newest KEK, the one new data
 	// keys are wrapped with.
