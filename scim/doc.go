@@ -66,7 +66,10 @@
 // accepted. Lists take sortBy, sortOrder, startIndex and count (count=0
 // gives only the total), cursor paging (RFC 9865) and attributes or
 // excludedAttributes; POST .search works at the root and per type.
-// Filters on a group's members are refused (invalidFilter).
+// Group filters may test membership (members eq "id", as Entra ID does
+// to find a group's last member) in terms joined by and; the service
+// answers those from the membership index, since stores never see
+// members in a filter.
 //
 // # Changes and events
 //

@@ -3,6 +3,7 @@ package scim
 import (
 	"context"
 	"net/http/httptest"
+	"slices"
 	"testing"
 )
 
@@ -76,5 +77,42 @@ func TestManagerAndGroupFilters(t *testing.T) {
 	if ent := r.body[SchemaEnterpriseUser].(map[string]any); ent["manager"] != nil || ent["employeeNumber"] != "1234" {
 		t.Errorf("after removing the manager: %v", ent)
 	}
-	h.do("GET", "/Groups?filter="+q(`members[value eq "`+id+`"]`), nil).scimError(t, 400, ScimTypeInvalidFilter)
+	h.do("GET", "/Groups?filter="+q(`members[value eq "`+id+`"] or displayName pr`), nil).
+		scimError(t, 400, ScimTypeInvalidFilter)
+}
+
+// TestGroupMemberFilters covers the membership checks Entra ID makes,
+// such as GET /Groups?filter=id eq "g" and members eq "u"&attributes=id.
+func TestGroupMemberFilters(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	u1 := h.do("POST", "/Users", map[string]any{"userName": "a"}).must(t, 201).body["id"].(string)
+	u2 := h.do("POST", "/Users", map[string]any{"userName": "b"}).must(t, 201).body["id"].(string)
+	g1 := h.do("POST", "/Groups", map[string]any{"displayName": "One",
+		"members": []any{map[string]any{"value": u1}, map[string]any{"value": u2}}}).must(t, 201).body["id"].(string)
+	g2 := h.do("POST", "/Groups", map[string]any{"displayName": "Two",
+		"members": []any{map[string]any{"value": u1}}}).must(t, 201).body["id"].(string)
+	cases := []struct {
+		filter string
+		want   []string
+	}{
+		{`id eq "` + g1 + `" and members eq "` + u2 + `"`, []string{g1}},
+		{`id eq "` + g2 + `" and members eq "` + u2 + `"`, nil},
+		{`members eq "` + u1 + `"`, []string{g1, g2}},
+		{`members.value eq "` + u1 + `" and displayName eq "two"`, []string{g2}},
+		{`members[value eq "` + u2 + `"]`, []string{g1}},
+		{`members eq "` + u1 + `" and members eq "` + u2 + `"`, []string{g1}},
+		{`members eq "usr_nobody"`, nil},
+	}
+	for _, tc := range cases {
+		r := h.do("GET", "/Groups?attributes=id&filter="+q(tc.filter), nil).must(t, 200)
+		var got []string
+		for _, res := range r.body["Resources"].([]any) {
+			got = append(got, res.(map[string]any)["id"].(string))
+		}
+		if !slices.Equal(got, tc.want) || r.body["totalResults"] != float64(len(tc.want)) {
+			t.Errorf("%s: %v (total %v), want %v", tc.filter, got, r.body["totalResults"], tc.want)
+		}
+	}
+	h.do("GET", "/Groups?filter="+q(`not (members eq "`+u1+`")`), nil).scimError(t, 400, ScimTypeInvalidFilter)
 }

@@ -238,12 +238,6 @@ func (rt *resourceType) resolvePath(ap fp.AttributePath, parent *AttrPath) (Attr
 	if err == nil && p.Attr.returned() == ReturnedNever {
 		return p, errorf(400, ScimTypeInvalidFilter, "%s is never returned and cannot be filtered on", p)
 	}
-	if err == nil && rt.kind == KindGroup && p.Schema == "" && p.Name == "members" {
-		// Members are kept apart from the group and not seen by filters;
-		// supporting them would take a membership lookup in every store.
-		return p, errorf(400, ScimTypeInvalidFilter,
-			"filtering groups on members is not supported; read /Users/{id} for a user's groups")
-	}
 	return p, err
 }
 

@@ -94,7 +94,7 @@ func (s *Service) serveList(w http.ResponseWriter, r *request, rt *resourceType,
 	}
 	resp := listResponse{Schemas: []string{schemaListResponse}, Resources: []map[string]any{}}
 	err = s.store.View(r.ctx(), r.dir.ID, func(rd Reader) error {
-		page, err := rd.List(r.ctx(), rt.kind, q)
+		page, err := s.list(r.ctx(), rd, rt.kind, q)
 		if err != nil {
 			return err
 		}

@@ -60,7 +60,7 @@ func (s *Service) listResources(ctx context.Context, org, dir string, kind Kind,
 	}
 	var p *Page
 	err = s.store.View(ctx, dir, func(rd Reader) error {
-		p, err = rd.List(ctx, kind, q)
+		p, err = s.list(ctx, rd, kind, q)
 		return err
 	})
 	if err != nil {

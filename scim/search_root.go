@@ -29,7 +29,7 @@ func (s *Service) serveRootSearch(w http.ResponseWriter, r *request) error {
 		for i, rt := range types {
 			q := queries[i]
 			q.StartIndex, q.Count = skip+1, want
-			page, err := rd.List(r.ctx(), rt.kind, q)
+			page, err := s.list(r.ctx(), rd, rt.kind, q)
 			if err != nil {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -151,6 +152,16 @@ func testServiceGroups(t *testing.T, s scim.Store) {
 			t.Errorf("after %s: members %q, want %q", st.ops, sorted, st.want)
 		}
 	}
+	e.do("PATCH", "/Groups/"+gid, `{"Operations":[{"op":"add","path":"members","value":[{"value":"`+ids[2]+`"}]}]}`)
+	for filter, want := range map[string]float64{
+		`id eq "` + gid + `" and members eq "` + ids[2] + `"`: 1,
+		`id eq "` + gid + `" and members eq "` + ids[0] + `"`: 0,
+	} {
+		_, got := e.do("GET", "/Groups?attributes=id&filter="+url.QueryEscape(filter), "")
+		if got["totalResults"] != want {
+			t.Errorf("filter %s: %v, want %v results", filter, got, want)
+		}
+	}
 	e.do("DELETE", "/Groups/"+gid, "")
 	added, removed := 0, 0
 	for _, ev := range e.eventTypes() {
@@ -161,8 +172,8 @@ func testServiceGroups(t *testing.T, s scim.Store) {
 			removed++
 		}
 	}
-	if added != 5 || removed != 5 {
-		t.Errorf("member events: %d added, %d removed; want 5 and 5", added, removed)
+	if added != 6 || removed != 5 {
+		t.Errorf("member events: %d added, %d removed; want 6 and 5", added, removed)
 	}
 }
 
