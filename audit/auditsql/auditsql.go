@@ -15,7 +15,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"sync"
 	"time"
@@ -30,12 +29,7 @@ var migrationFiles embed.FS
 // Migrate creates or upgrades the audit tables in db. It is idempotent and
 // safe to run from several instances at once.
 func Migrate(ctx context.Context, db *sql.DB) error {
-	kdb, err := sqlkit.Wrap(db)
-	if err != nil {
-		return err
-	}
-	sub, _ := fs.Sub(migrationFiles, "migrations")
-	return sqlkit.Migrate(ctx, kdb, "audit", sub)
+	return sqlkit.MigrateDB(ctx, db, "audit", migrationFiles, "migrations")
 }
 
 // Store is the SQL audit store. It is safe for concurrent use, and for
