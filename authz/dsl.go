@@ -1,6 +1,7 @@
 package authz
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -23,12 +24,16 @@ func ParseDSL(src string) (*Model, error) {
 	if len(src) > MaxDSLSize {
 		return nil, &SyntaxError{Line: 1, Msg: fmt.Sprintf("model is larger than %d bytes", MaxDSLSize)}
 	}
-	p := &dslParser{lines: strings.Split(src, "\n")}
+	p := &dslParser{lines: strings.Split(src, "\n"), defs: map[string]int{}}
 	m, err := p.parse()
 	if err != nil {
 		return nil, err
 	}
 	if err := m.Validate(); err != nil {
+		var me *ModelError
+		if errors.As(err, &me) {
+			me.Line = p.lineOf(me)
+		}
 		return nil, err
 	}
 	return m, nil
@@ -50,6 +55,19 @@ type dslParser struct {
 	line  int // number of the current line, for errors
 	m     Model
 	cur   *TypeDefinition
+	// defs maps "type", "type#relation" and "condition name" to the line
+	// that defines it, for validation errors.
+	defs map[string]int
+}
+
+func (p *dslParser) lineOf(e *ModelError) int {
+	switch {
+	case e.Condition != "":
+		return p.defs["condition "+e.Condition]
+	case e.Relation != "":
+		return p.defs[e.Type+"#"+e.Relation]
+	}
+	return p.defs[e.Type]
 }
 
 func (p *dslParser) errorf(format string, args ...any) error {
@@ -127,6 +145,9 @@ func (p *dslParser) statement(s string) error {
 			return p.errorf("invalid type name %q", rest)
 		}
 		p.cur = &TypeDefinition{Name: rest}
+		if _, seen := p.defs[rest]; !seen {
+			p.defs[rest] = p.line
+		}
 		return nil
 	case "relations":
 		if p.cur == nil || rest != "" {
@@ -171,6 +192,9 @@ func (p *dslParser) define(s string) error {
 		return p.errorf("relation %q: %v", name, err)
 	}
 	p.cur.Relations = append(p.cur.Relations, Define(name, w))
+	if k := p.cur.Name + "#" + name; p.defs[k] == 0 {
+		p.defs[k] = p.line
+	}
 	return nil
 }
 
@@ -189,6 +213,9 @@ func (p *dslParser) condition(s string) error {
 		return p.errorf("condition %q: malformed name or parameter list", name)
 	}
 	c := Condition{Name: name, Parameters: map[string]string{}}
+	if k := "condition " + name; p.defs[k] == 0 {
+		p.defs[k] = p.line
+	}
 	if err := parseParams(params, c.Parameters); err != nil {
 		return p.errorf("condition %q: %v", name, err)
 	}

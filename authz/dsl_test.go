@@ -136,12 +136,25 @@ func TestValidateErrors(t *testing.T) {
 			if !errors.As(err, &me) || !errors.Is(err, ErrInvalidModel) {
 				t.Fatalf("err = %v, want a *ModelError", err)
 			}
+			if me.Line == 0 || !strings.Contains(err.Error(), "line ") {
+				t.Errorf("err = %v does not name the line", err)
+			}
 			if me.Type != tc.typ || (tc.rel != "" && me.Relation != tc.rel) || me.Condition != tc.cond ||
 				!strings.Contains(me.Msg, tc.want) {
 				t.Errorf("err = %v (%+v), want type %q relation %q condition %q and %q",
 					err, me, tc.typ, tc.rel, tc.cond, tc.want)
 			}
 		})
+	}
+}
+
+func TestModelErrorLine(t *testing.T) {
+	t.Parallel()
+	src := "model\n  schema 1.1\ntype user\ntype doc\n  relations\n    define owner: [user]\n    define viewer: [user] or ownr\n"
+	_, err := ParseDSL(src)
+	want := `authz: line 7: type "doc", relation "viewer": relation "ownr" is not defined on type "doc"`
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v\nwant %s", err, want)
 	}
 }
 

@@ -3,6 +3,7 @@ package authz
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // ErrInvalidModel is wrapped by every error that [Model.Validate] returns.
@@ -14,11 +15,20 @@ type ModelError struct {
 	Type      string
 	Relation  string
 	Condition string
-	Msg       string
+	// Line is the line of the definition in DSL source, or 0.
+	Line int
+	Msg  string
 }
 
 // Error returns the problem with where it is.
 func (e *ModelError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("authz: line %d: %s", e.Line, strings.TrimPrefix(e.where(), "authz: "))
+	}
+	return e.where()
+}
+
+func (e *ModelError) where() string {
 	switch {
 	case e.Condition != "":
 		return fmt.Sprintf("authz: condition %q: %s", e.Condition, e.Msg)
