@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"net/http"
+	"net/http/httptest"
 	"sync"
 	"testing"
 	"time"
@@ -71,5 +72,34 @@ func TestMappingSubject(t *testing.T) {
 	must(t, err)
 	if p.Subject != "74a35d48-1914-4115-82f1-1b8a01449f3d" || p.Email != "ulysse.carion@codomaindata.com" {
 		t.Errorf("subject %q email %q", p.Subject, p.Email)
+	}
+}
+
+// The OP mounted under a prefix of the host's own server, as a
+// development setup runs it.
+func TestOPMounted(t *testing.T) {
+	t.Parallel()
+	var h http.Handler
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.ServeHTTP(w, r) }))
+	t.Cleanup(srv.Close)
+	op, err := ssotest.NewOPAt(srv.URL+"/dev-oidc", "demo", "demo-secret")
+	must(t, err)
+	mux := http.NewServeMux()
+	mux.Handle("/dev-oidc/", http.StripPrefix("/dev-oidc", op.Handler()))
+	h = mux
+	ot := &oidcTest{op: op, store: sso.NewMemoryStore()}
+	ot.svc, err = sso.New(sso.Config{Store: ot.store, BaseURL: "https://sp.example/sso",
+		Sealer: ssotest.NewSealer(), HTTPClient: srv.Client(),
+		OnSuccess: func(http.ResponseWriter, *http.Request, *sso.Profile, string) {}})
+	must(t, err)
+	ot.conn, err = ot.svc.CreateConnection(context.Background(), &sso.Connection{OrganizationID: "o",
+		Enabled: true, Protocol: sso.ProtocolOIDC,
+		OIDC: &sso.OIDCConfig{Issuer: op.Issuer(), ClientID: "demo", ClientSecret: "demo-secret"}})
+	must(t, err)
+	ot.op.Server = srv // authorize follows redirects with this client
+	p, _, err := ot.svc.AcceptOIDCCallback(context.Background(), ot.conn, ot.request(ot.authorize(t)))
+	must(t, err)
+	if p.Email != "carol@example.com" {
+		t.Errorf("profile %+v", p)
 	}
 }

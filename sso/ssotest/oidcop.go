@@ -22,9 +22,11 @@ import (
 
 // OP is an OpenID provider for tests and development: discovery, JWKS,
 // authorization (which signs in User at once), token and userinfo
-// endpoints, in an httptest server. It checks PKCE (S256), the client
-// secret (basic or post) and single use of codes.
+// endpoints, in an httptest server ([NewOP]) or mounted by the host
+// ([NewOPAt]). It checks PKCE (S256), the client secret (basic or post)
+// and single use of codes. Set its fields before requests reach it.
 type OP struct {
+	// Server is the httptest server of an OP made by NewOP, else nil.
 	Server       *httptest.Server
 	Key          *rsa.PrivateKey
 	KeyID        string
@@ -48,9 +50,11 @@ type OP struct {
 	ClientKey    any
 	ClientKeyAlg string
 
-	mu     sync.Mutex
-	codes  map[string]grant
-	tokens map[string]bool
+	base    string
+	handler http.Handler
+	mu      sync.Mutex
+	codes   map[string]grant
+	tokens  map[string]bool
 }
 
 type grant struct {
@@ -58,13 +62,28 @@ type grant struct {
 	used                       bool
 }
 
-// NewOP starts an OP for one client. Call Close when done.
+// NewOP starts an OP for one client in an httptest server. Call Close
+// when done.
 func NewOP(clientID, clientSecret string) (*OP, error) {
+	op, err := NewOPAt("", clientID, clientSecret)
+	if err != nil {
+		return nil, err
+	}
+	op.Server = httptest.NewServer(op.handler)
+	op.base = op.Server.URL
+	return op, nil
+}
+
+// NewOPAt returns an OP for one client whose endpoints live under the
+// absolute URL base (such as http://localhost:8080/dev-oidc), for a host
+// that mounts [OP.Handler] there with http.StripPrefix.
+func NewOPAt(base, clientID, clientSecret string) (*OP, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, fmt.Errorf("ssotest: generating key: %w", err)
 	}
-	op := &OP{Key: key, KeyID: "key-1", ClientID: clientID, ClientSecret: clientSecret,
+	op := &OP{base: strings.TrimSuffix(base, "/"), Key: key, KeyID: "key-1", ClientID: clientID,
+		ClientSecret: clientSecret,
 		User: map[string]any{"sub": "user-1", "email": "carol@example.com", "given_name": "Carol",
 			"family_name": "Jones", "groups": []string{"eng"}},
 		codes: map[string]grant{}, tokens: map[string]bool{}}
@@ -75,31 +94,38 @@ func NewOP(clientID, clientSecret string) (*OP, error) {
 	mux.HandleFunc("GET /jwks", op.jwks)
 	mux.HandleFunc("GET /authorize", op.authorize)
 	mux.HandleFunc("POST /token", op.token)
-	op.Server = httptest.NewServer(mux)
+	op.handler = mux
 	return op, nil
 }
 
-// Close stops the server.
-func (op *OP) Close() { op.Server.Close() }
+// Handler serves the OP's endpoints, relative to its base URL.
+func (op *OP) Handler() http.Handler { return op.handler }
+
+// Close stops the server of an OP made by NewOP.
+func (op *OP) Close() {
+	if op.Server != nil {
+		op.Server.Close()
+	}
+}
 
 // Issuer returns the OP's issuer URL, the one a connection names.
 func (op *OP) Issuer() string {
 	if op.TenantID != "" {
-		return op.Server.URL + "/common/v2.0"
+		return op.base + "/common/v2.0"
 	}
-	return op.Server.URL
+	return op.base
 }
 
 // tokenIssuer is the iss of the OP's ID tokens.
 func (op *OP) tokenIssuer() string {
 	if op.TenantID != "" {
-		return op.Server.URL + "/" + op.TenantID + "/v2.0"
+		return op.base + "/" + op.TenantID + "/v2.0"
 	}
-	return op.Server.URL
+	return op.base
 }
 
 func (op *OP) discovery(w http.ResponseWriter, _ *http.Request) {
-	iss, base := op.Server.URL, op.Server.URL
+	iss, base := op.base, op.base
 	if op.TenantID != "" {
 		iss = base + "/{tenantid}/v2.0"
 	}
@@ -194,7 +220,7 @@ func (op *OP) clientOK(r *http.Request) bool {
 	if a := r.PostForm.Get("client_assertion"); a != "" && op.ClientKey != nil {
 		_, err := jwt.ParseString(a, jwt.WithKey(jwa.SignatureAlgorithm(op.ClientKeyAlg), op.ClientKey),
 			jwt.WithValidate(true), jwt.WithIssuer(op.ClientID), jwt.WithSubject(op.ClientID),
-			jwt.WithAudience(op.Server.URL+"/token"))
+			jwt.WithAudience(op.base+"/token"))
 		return err == nil && r.PostForm.Get("client_assertion_type") ==
 			"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 	}
