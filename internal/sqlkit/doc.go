@@ -28,6 +28,14 @@
 // advisory lock, on SQLite an immediate transaction, lets one process apply
 // the versions while the others wait and then find them done.
 //
+// # Outboxes
+//
+// An outbox whose positions come from an auto-increment column is read
+// with a cursor. [Outbox] keeps such a reader from skipping an event on
+// PostgreSQL, where positions become visible in commit order, not in the
+// order they were drawn: writers call [DB.LockOutbox] first in each
+// transaction that appends, readers read inside [DB.ReadOutbox].
+//
 // # Transactions
 //
 // [DB.InTx] runs a function in a transaction and runs it again, a bounded
