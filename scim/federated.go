@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -28,18 +29,35 @@ import (
 // lifetime exp-iat is at most MaxTokenLifetime. What the token's other
 // claims say is not checked.
 type FederatedIssuer struct {
+	// ID identifies a trust kept in the Store ("fed_..."); static trusts
+	// from Config have none.
+	ID string `json:"id,omitempty"`
 	// DirectoryID is the directory the tokens act on.
-	DirectoryID string
+	DirectoryID string `json:"directoryId"`
 	// Issuer is the exact iss value, such as
 	// "https://sts.windows.net/{tenant-id}/".
-	Issuer string
+	Issuer string `json:"issuer"`
 	// JWKSURL is where the issuer publishes its keys, such as
 	// "https://login.microsoftonline.com/{tenant-id}/discovery/v2.0/keys".
-	JWKSURL string
+	// It must be https.
+	JWKSURL string `json:"jwksUrl"`
 	// Audience must be one of the token's aud values. Required.
-	Audience string
+	Audience string `json:"audience"`
 	// Subject, when set, must equal the token's sub.
-	Subject string
+	Subject string `json:"subject,omitempty"`
+	// Created is when a stored trust was added.
+	Created time.Time `json:"created,omitzero"`
+}
+
+// check validates a trust's fields.
+func (f *FederatedIssuer) check() error {
+	if f.DirectoryID == "" || f.Issuer == "" || f.JWKSURL == "" || f.Audience == "" {
+		return errors.New("scim: a FederatedIssuer needs DirectoryID, Issuer, JWKSURL and Audience")
+	}
+	if u, err := url.Parse(f.JWKSURL); err != nil || u.Scheme != "https" || u.Host == "" {
+		return errors.New("scim: a FederatedIssuer's JWKSURL must be an https URL")
+	}
+	return nil
 }
 
 // MaxTokenLifetime is the longest lifetime (exp minus iat) of a federated
@@ -56,6 +74,7 @@ const (
 // federation verifies federated JWTs, keeping the issuers' keys.
 type federation struct {
 	issuers []FederatedIssuer
+	store   Store
 	client  *http.Client
 	now     func() time.Time
 
@@ -68,17 +87,17 @@ type cachedKeys struct {
 	fetched time.Time
 }
 
-func newFederation(issuers []FederatedIssuer, client *http.Client,
+func newFederation(issuers []FederatedIssuer, store Store, client *http.Client,
 	now func() time.Time) (*federation, error) {
 	for _, f := range issuers {
-		if f.DirectoryID == "" || f.Issuer == "" || f.JWKSURL == "" || f.Audience == "" {
-			return nil, errors.New("scim: a FederatedIssuer needs DirectoryID, Issuer, JWKSURL and Audience")
+		if err := f.check(); err != nil {
+			return nil, err
 		}
 	}
 	if client == nil {
 		client = &http.Client{Timeout: 10 * time.Second}
 	}
-	return &federation{issuers: issuers, client: client, now: now,
+	return &federation{issuers: issuers, store: store, client: client, now: now,
 		keys: map[string]*cachedKeys{}}, nil
 }
 
@@ -95,15 +114,37 @@ func (f *federation) verify(ctx context.Context, token string) (string, error) {
 	if err != nil {
 		return "", ErrUnauthorized
 	}
-	for _, iss := range f.issuers {
-		if iss.Issuer != unverified.Issuer() {
-			continue
-		}
+	candidates, err := f.trusts(ctx, unverified.Issuer())
+	if err != nil {
+		return "", err
+	}
+	for _, iss := range candidates {
 		if err := f.verifyWith(ctx, iss, token); err == nil {
 			return iss.DirectoryID, nil
 		}
 	}
 	return "", ErrUnauthorized
+}
+
+// trusts returns the static and stored trusts of an issuer.
+func (f *federation) trusts(ctx context.Context, issuer string) ([]FederatedIssuer, error) {
+	var out []FederatedIssuer
+	for _, iss := range f.issuers {
+		if iss.Issuer == issuer {
+			out = append(out, iss)
+		}
+	}
+	if issuer == "" {
+		return out, nil
+	}
+	stored, err := f.store.FederatedIssuers(ctx, issuer, "")
+	if err != nil {
+		return nil, fmt.Errorf("scim: reading federated issuers: %w", err)
+	}
+	for _, iss := range stored {
+		out = append(out, *iss)
+	}
+	return out, nil
 }
 
 func (f *federation) verifyWith(ctx context.Context, iss FederatedIssuer, token string) error {

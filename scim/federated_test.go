@@ -8,6 +8,7 @@ import (
 	"crypto/rsa"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -32,7 +33,7 @@ func newIssuer(t *testing.T) *issuer {
 	t.Helper()
 	is := &issuer{t: t}
 	is.rotate("k1")
-	is.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	is.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		is.fetches.Add(1)
 		_ = json.NewEncoder(w).Encode(is.set.Load())
 	}))
@@ -82,8 +83,9 @@ func TestFederatedJWT(t *testing.T) {
 	ctx := context.Background()
 	bootstrap, _ := New(Config{Store: store})
 	dir, _ := bootstrap.CreateDirectory(ctx, "org_1", "Entra")
-	svc, err := New(Config{Store: store, Clock: clock.now, FederatedIssuers: []FederatedIssuer{{
-		DirectoryID: dir.ID, Issuer: testIss, JWKSURL: is.srv.URL, Audience: testAud, Subject: "app-1"}}})
+	svc, err := New(Config{Store: store, Clock: clock.now, HTTPClient: is.srv.Client(),
+		FederatedIssuers: []FederatedIssuer{{DirectoryID: dir.ID, Issuer: testIss, JWKSURL: is.srv.URL,
+			Audience: testAud, Subject: "app-1"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +106,7 @@ func TestFederatedJWT(t *testing.T) {
 		t.Fatalf("valid token: %d", got)
 	}
 
-	other := newIssuer(t)
+	other := newIssuer(t) // a different key under the same kid
 	ecRaw, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	ecKey, _ := jwk.FromRaw(ecRaw)
 	_ = ecKey.Set(jwk.KeyIDKey, "k1")
@@ -176,4 +178,64 @@ func b64(b []byte) []byte {
 	out := make([]byte, base64.RawURLEncoding.EncodedLen(len(b)))
 	base64.RawURLEncoding.Encode(out, b)
 	return out
+}
+
+func TestStoredFederatedIssuers(t *testing.T) {
+	t.Parallel()
+	is := newIssuer(t)
+	clock := &fakeClock{t: time.Now().Truncate(time.Second)}
+	svc, err := New(Config{Store: NewMemoryStore(), Clock: clock.now, HTTPClient: is.srv.Client()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	dirA, _ := svc.CreateDirectory(ctx, "org_a", "Entra A")
+	dirB, _ := svc.CreateDirectory(ctx, "org_b", "Entra B")
+	trust := FederatedIssuer{DirectoryID: dirA.ID, Issuer: testIss, JWKSURL: is.srv.URL, Audience: testAud}
+	fed, err := svc.AddFederatedIssuer(ctx, "org_a", trust)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// Another organization can neither claim the same trust for its own
+	// directory nor add one to org_a's directory.
+	squat := trust
+	squat.DirectoryID = dirB.ID
+	if _, err := svc.AddFederatedIssuer(ctx, "org_b", squat); !errors.Is(err, ErrUniqueness) {
+		t.Errorf("org_b claiming org_a's trust: %v, want ErrUniqueness", err)
+	}
+	if _, err := svc.AddFederatedIssuer(ctx, "org_b", trust); !errors.Is(err, ErrNotFound) {
+		t.Errorf("org_b adding a trust to org_a's directory: %v, want ErrNotFound", err)
+	}
+	plain := trust
+	plain.JWKSURL = "http://keys.example/"
+	if _, err := svc.AddFederatedIssuer(ctx, "org_a", plain); err == nil {
+		t.Error("an http JWKS URL was accepted")
+	}
+
+	srv := httptest.NewServer(svc.Handler())
+	defer srv.Close()
+	call := func(token string) int {
+		req, _ := http.NewRequest("GET", srv.URL+"/Users", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	tok := is.sign(clock.t, nil)
+	if got := call(tok); got != 200 {
+		t.Fatalf("token of a stored trust: %d", got)
+	}
+	if err := svc.RemoveFederatedIssuer(ctx, "org_b", dirA.ID, fed.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("org_b removing org_a's trust: %v", err)
+	}
+	if err := svc.RemoveFederatedIssuer(ctx, "org_a", dirA.ID, fed.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := call(tok); got != 401 {
+		t.Errorf("token after the trust was removed: %d, want 401", got)
+	}
 }

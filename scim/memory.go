@@ -25,6 +25,7 @@ type MemoryStore struct {
 	memberOf  map[string]map[string]struct{} // dir/member -> group IDs
 	events    []Event
 	cursors   map[string]string
+	federated []*FederatedIssuer
 }
 
 type resKey struct {
@@ -132,6 +133,50 @@ func (s *MemoryStore) UpdateToken(ctx context.Context, t *Token) error {
 	}
 	old.ExpiresAt, old.RevokedAt, old.LastUsed = t.ExpiresAt, t.RevokedAt, t.LastUsed
 	return nil
+}
+
+// CreateFederatedIssuer implements [Store].
+func (s *MemoryStore) CreateFederatedIssuer(ctx context.Context, f *FederatedIssuer) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.dirs[f.DirectoryID]; !ok {
+		return ErrNotFound
+	}
+	for _, o := range s.federated {
+		if o.Issuer == f.Issuer && o.Audience == f.Audience && o.Subject == f.Subject {
+			return ErrUniqueness
+		}
+	}
+	c := *f
+	s.federated = append(s.federated, &c)
+	return nil
+}
+
+// FederatedIssuers implements [Store].
+func (s *MemoryStore) FederatedIssuers(ctx context.Context, issuer, dir string) ([]*FederatedIssuer, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []*FederatedIssuer
+	for _, f := range s.federated {
+		if (issuer == "" || f.Issuer == issuer) && (dir == "" || f.DirectoryID == dir) {
+			c := *f
+			out = append(out, &c)
+		}
+	}
+	return out, nil
+}
+
+// DeleteFederatedIssuer implements [Store].
+func (s *MemoryStore) DeleteFederatedIssuer(ctx context.Context, dir, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, f := range s.federated {
+		if f.ID == id && f.DirectoryID == dir {
+			s.federated = slices.Delete(s.federated, i, i+1)
+			return nil
+		}
+	}
+	return ErrNotFound
 }
 
 // DeleteExpiredAccessTokens implements [Store].

@@ -101,13 +101,11 @@ func New(cfg Config) (*Service, error) {
 	if s.maxBody <= 0 {
 		s.maxBody = 1 << 20
 	}
-	if len(cfg.FederatedIssuers) > 0 {
-		fed, err := newFederation(cfg.FederatedIssuers, cfg.HTTPClient, s.now)
-		if err != nil {
-			return nil, err
-		}
-		s.fed = fed
+	fed, err := newFederation(cfg.FederatedIssuers, cfg.Store, cfg.HTTPClient, s.now)
+	if err != nil {
+		return nil, err
 	}
+	s.fed = fed
 	s.accessTTL = cfg.AccessTokenTTL
 	if s.accessTTL <= 0 {
 		s.accessTTL = DefaultAccessTokenTTL

@@ -55,6 +55,19 @@ type Store interface {
 	// TokenAccess that expired before the given time, and returns how many.
 	DeleteExpiredAccessTokens(ctx context.Context, directoryID string, before time.Time) (int, error)
 
+	// CreateFederatedIssuer stores a trust in a federated issuer. It
+	// returns ErrUniqueness when any directory already trusts the same
+	// Issuer, Audience and Subject, so that a token never fits two
+	// directories.
+	CreateFederatedIssuer(ctx context.Context, f *FederatedIssuer) error
+	// FederatedIssuers returns the stored trusts of an issuer across all
+	// directories (directoryID ""), or all trusts of one directory (issuer
+	// ""), oldest first. The lookup by issuer must be served by an index.
+	FederatedIssuers(ctx context.Context, issuer, directoryID string) ([]*FederatedIssuer, error)
+	// DeleteFederatedIssuer removes a directory's trust, or returns
+	// ErrNotFound.
+	DeleteFederatedIssuer(ctx context.Context, directoryID, id string) error
+
 	// View runs fn with a read-only view of one directory's resources.
 	View(ctx context.Context, directoryID string, fn func(Reader) error) error
 	// Update runs fn in a transaction on one directory's resources: when

@@ -342,3 +342,53 @@ func testIsolation(t *testing.T, s scim.Store) {
 	}
 	checkMembership(t, s, "grp_1", "usr_1", true)
 }
+
+func testFederatedIssuers(t *testing.T, s scim.Store) {
+	ctx := context.Background()
+	newDir(t, s, "dir_a", "org_1")
+	newDir(t, s, "dir_b", "org_2")
+	mk := func(id, dir, iss, aud string) error {
+		return s.CreateFederatedIssuer(ctx, &scim.FederatedIssuer{ID: id, DirectoryID: dir, Issuer: iss,
+			JWKSURL: "https://login.example/keys", Audience: aud, Created: base})
+	}
+	if err := mk("fed_1", "dir_a", "https://sts.example/t1/", "app-a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := mk("fed_2", "dir_a", "https://sts.example/t2/", "app-a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := mk("fed_3", "dir_b", "https://sts.example/t1/", "app-a"); !errors.Is(err, scim.ErrUniqueness) {
+		t.Errorf("a second directory trusting the same issuer and audience: %v, want ErrUniqueness", err)
+	}
+	if err := mk("fed_4", "dir_b", "https://sts.example/t1/", "app-b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := mk("fed_5", "dir_x", "https://sts.example/t9/", "x"); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("a trust for a missing directory: %v, want ErrNotFound", err)
+	}
+	ids := func(fs []*scim.FederatedIssuer, err error) []string {
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, f := range fs {
+			out = append(out, f.ID)
+		}
+		return out
+	}
+	if got := ids(s.FederatedIssuers(ctx, "https://sts.example/t1/", "")); !slices.Equal(got, []string{"fed_1", "fed_4"}) {
+		t.Errorf("by issuer: %v", got)
+	}
+	if got := ids(s.FederatedIssuers(ctx, "", "dir_a")); !slices.Equal(got, []string{"fed_1", "fed_2"}) {
+		t.Errorf("by directory: %v", got)
+	}
+	if err := s.DeleteFederatedIssuer(ctx, "dir_b", "fed_1"); !errors.Is(err, scim.ErrNotFound) {
+		t.Errorf("deleting another directory's trust: %v", err)
+	}
+	if err := s.DeleteFederatedIssuer(ctx, "dir_a", "fed_1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := ids(s.FederatedIssuers(ctx, "", "dir_a")); !slices.Equal(got, []string{"fed_2"}) {
+		t.Errorf("after delete: %v", got)
+	}
+}

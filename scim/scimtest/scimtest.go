@@ -26,6 +26,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) scim.Store) {
 	}{
 		{"Directories", testDirectories},
 		{"Tokens", testTokens},
+		{"FederatedIssuers", testFederatedIssuers},
 		{"CRUD", testCRUD},
 		{"UserNameUniqueness", testUniqueness},
 		{"VersionConflict", testVersionConflict},
