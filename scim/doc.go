@@ -34,8 +34,11 @@
 //     a client and [Service.TokenHandler] issues short-lived access
 //     tokens (Config.AccessTokenTTL);
 //   - signed JWTs of a federated issuer such as Entra ID's workload
-//     identity federation ([FederatedIssuer]), verified against the
-//     issuer's JWKS with issuer, audience, subject and lifetime checks.
+//     identity federation ([FederatedIssuer]), trusted per directory with
+//     [Service.AddFederatedIssuer] (or statically in Config) and verified
+//     against the issuer's JWKS with issuer, audience, subject and
+//     lifetime checks; one issuer, audience and subject fit one directory
+//     only.
 //
 // A host with its own scheme sets Config.Authenticator instead.
 //
