@@ -1,6 +1,7 @@
 package sso_test
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -194,5 +195,28 @@ func TestAdminListPages(t *testing.T) {
 	}
 	if seen != 5 {
 		t.Errorf("paged through %d connections, want 5", seen)
+	}
+}
+
+// By default the service fetches nothing from the host's own network: an
+// admin cannot make it probe internal addresses.
+func TestDefaultClientRefusesPrivateAddresses(t *testing.T) {
+	t.Parallel()
+	idp, err := ssotest.NewIdP("https://idp.example/metadata", "https://idp.example/sso")
+	must(t, err)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte(idp.Metadata()))
+	}))
+	t.Cleanup(srv.Close)
+	svc, err := sso.New(sso.Config{Store: sso.NewMemoryStore(), BaseURL: "https://sp.example/sso",
+		OnSuccess: func(http.ResponseWriter, *http.Request, *sso.Profile, string) {}})
+	must(t, err)
+	for _, u := range []string{srv.URL, "http://169.254.169.254/latest/meta-data/", "http://[::1]:1/"} {
+		_, err = svc.CreateConnection(context.Background(), &sso.Connection{OrganizationID: "o",
+			Protocol: sso.ProtocolSAML, SAML: &sso.SAMLConfig{IdPMetadataURL: u}})
+		var ve *sso.ValidationError
+		if !errors.As(err, &ve) || !strings.Contains(ve.Problem, "not a public address") {
+			t.Errorf("%s: %v", u, err)
+		}
 	}
 }

@@ -84,8 +84,11 @@ type Config struct {
 	// DefaultLoginTTL.
 	LoginTTL time.Duration
 
-	// HTTPClient fetches metadata and talks to OIDC providers; default
-	// http.DefaultClient with a 10 second timeout.
+	// HTTPClient fetches metadata and talks to OIDC providers. The default
+	// has a 10 second timeout and reaches only public addresses, since the
+	// URLs come from organization admins (no probing of the host's own
+	// network); a host that runs its IdP on a private network or on
+	// localhost passes its own client.
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 	Clock      func() time.Time
@@ -142,7 +145,7 @@ func New(cfg Config) (*Service, error) {
 		return nil, errors.New("sso: Config.SAMLSigner and SAMLCertificate go together")
 	}
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+		cfg.HTTPClient = publicClient()
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
