@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 
 	"github.com/gatehouse/gatehouse/internal/sqlkit"
@@ -19,12 +18,7 @@ var migrationFiles embed.FS
 
 // Migrate creates or updates the tables of the store.
 func Migrate(ctx context.Context, db *sql.DB) error {
-	d, err := sqlkit.Wrap(db)
-	if err != nil {
-		return fmt.Errorf("secretssql: %w", err)
-	}
-	sub, _ := fs.Sub(migrationFiles, "migrations")
-	if err := sqlkit.Migrate(ctx, d, "secrets", sub); err != nil {
+	if err := sqlkit.MigrateDB(ctx, db, "secrets", migrationFiles, "migrations"); err != nil {
 		return fmt.Errorf("secretssql: migrating: %w", err)
 	}
 	return nil
@@ -67,17 +61,10 @@ type execer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// outboxLock is the PostgreSQL advisory lock that orders the outbox.
-// There, an event's seq is drawn when it is inserted but becomes visible
-// when its transaction commits, so a reader could see seq 11 before seq
-// 10 commits and then skip it for good. Writers therefore hold this lock
-// shared from the start of their transaction until they commit, and
-// readers take it exclusively, which waits for every transaction that
-// may have drawn a seq. Taking it first, before any row lock, keeps a
-// writer from waiting on the lock while holding a row another writer
-// needs. SQLite needs none: its writers are serialized, so seq order is
-// commit order.
-const outboxLock = 0x73656372657473 // "secrets"
+// outbox orders the event outbox: see [sqlkit.Outbox]. Writers take its
+// lock first in their transaction, before any row lock, so that a writer
+// never waits on it while holding a row another writer needs.
+var outbox = sqlkit.NewOutbox("secrets")
 
 func (s *Store) appendEvent(ctx context.Context, x execer, ev secrets.Event) error {
 	args, err := s.eventArgs(ev)
@@ -88,15 +75,6 @@ func (s *Store) appendEvent(ctx context.Context, x execer, ev secrets.Event) err
 		return fmt.Errorf("recording event: %w", err)
 	}
 	return nil
-}
-
-// lockOutbox takes the outbox lock in the transaction x, on PostgreSQL.
-func (s *Store) lockOutbox(ctx context.Context, x execer, fn string) error {
-	if s.db.Dialect != sqlkit.Postgres {
-		return nil
-	}
-	_, err := x.ExecContext(ctx, "SELECT "+fn+"($1)", int64(outboxLock))
-	return err
 }
 
 // eventArgs are the arguments of the insertEvent statement.
@@ -117,20 +95,20 @@ func (s *Store) AppendEvent(ctx context.Context, ev secrets.Event) error {
 	return s.writeTx(ctx, func(tx *sql.Tx) error { return s.appendEvent(ctx, tx, ev) })
 }
 
-// writeTx runs fn in a transaction that may record events: on PostgreSQL
-// it first takes the outbox lock shared (see outboxLock).
+// writeTx runs fn in a transaction that may record events, holding the
+// outbox's lock shared.
 func (s *Store) writeTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := s.lockOutbox(ctx, tx, "pg_advisory_xact_lock_shared"); err != nil {
+		if err := s.db.LockOutbox(ctx, tx, outbox); err != nil {
 			return err
 		}
 		return fn(tx)
 	})
 }
 
-// Events implements [secrets.Store]. On PostgreSQL it first waits for
-// the transactions that are writing events (see outboxLock), so that it
-// never returns an event while an earlier one is still uncommitted.
+// Events implements [secrets.Store]. It reads inside
+// [sqlkit.DB.ReadOutbox], so that it never returns an event while an
+// earlier one is still uncommitted.
 func (s *Store) Events(ctx context.Context, after string, limit int) ([]secrets.Event, error) {
 	var seq int64
 	if after != "" {
@@ -140,20 +118,10 @@ func (s *Store) Events(ctx context.Context, after string, limit int) ([]secrets.
 		}
 		seq = n
 	}
-	if s.db.Dialect != sqlkit.Postgres {
-		out, err := s.readEvents(ctx, s.db, seq, max(limit, 1))
-		if err != nil {
-			return nil, fmt.Errorf("secretssql: reading events: %w", err)
-		}
-		return out, nil
-	}
 	var out []secrets.Event
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if err := s.lockOutbox(ctx, tx, "pg_advisory_xact_lock"); err != nil {
-			return err
-		}
+	err := s.db.ReadOutbox(ctx, outbox, func(q sqlkit.Queryer) error {
 		var err error
-		out, err = s.readEvents(ctx, tx, seq, max(limit, 1))
+		out, err = s.readEvents(ctx, q, seq, max(limit, 1))
 		return err
 	})
 	if err != nil {
@@ -162,7 +130,7 @@ func (s *Store) Events(ctx context.Context, after string, limit int) ([]secrets.
 	return out, nil
 }
 
-func (s *Store) readEvents(ctx context.Context, x execer, seq int64, limit int) ([]secrets.Event, error) {
+func (s *Store) readEvents(ctx context.Context, x sqlkit.Queryer, seq int64, limit int) ([]secrets.Event, error) {
 	rows, err := x.QueryContext(ctx, s.q.events, seq, limit)
 	if err != nil {
 		return nil, err
