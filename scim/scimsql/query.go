@@ -179,17 +179,31 @@ func (t *tx) List(ctx context.Context, kind scim.Kind, q scim.Query) (*scim.Page
 	return t.listInSQL(ctx, kind, q, w, order)
 }
 
+// sortColumns are the sort attributes served by a column, in the order
+// scim.SortResources gives: missing values last, ties by ID; descending
+// reverses it all.
+var sortColumns = map[string]string{
+	"userName":          "user_name_fold",
+	"displayName":       "display_name_fold",
+	"meta.lastModified": "last_modified",
+	"meta.created":      "created",
+}
+
 func (t *tx) orderBy(q scim.Query) (string, bool) {
 	if q.SortBy == nil {
+		if q.Descending {
+			return "id DESC", true
+		}
 		return "id", true
 	}
-	if q.SortBy.String() == "userName" {
-		if q.Descending {
-			return "user_name_fold DESC, id DESC", true
-		}
-		return "user_name_fold, id", true
+	col, ok := sortColumns[q.SortBy.String()]
+	if !ok {
+		return "", false
 	}
-	return "", false
+	if q.Descending {
+		return col + " IS NULL DESC, " + col + " DESC, id DESC", true
+	}
+	return col + " IS NULL, " + col + ", id", true
 }
 
 func (t *tx) base(kind scim.Kind, q scim.Query, w *where) (string, []any) {

@@ -84,7 +84,7 @@ func indexed(r *scim.Resource) (userName, displayName, externalID, active any) {
 			active = boolInt(b)
 		}
 	}
-	if d := r.DisplayName(); d != "" {
+	if d, ok := r.Attributes["displayName"].(string); ok {
 		displayName = strings.ToLower(d)
 	}
 	if r.ExternalID != "" {
