@@ -309,6 +309,17 @@ func (d *demo) issueKey(ownerType, owner, scopes string) string {
 
 func TestAPIKeys(t *testing.T) {
 	d := startDemo(t)
+	// The demo's webhook secret is listed by metadata, never by value.
+	var listed struct {
+		Secrets []struct {
+			Name string `json:"name"`
+		} `json:"secrets"`
+	}
+	if code := d.call("GET", "/admin/secrets/secrets", "", &listed); code != 200 ||
+		len(listed.Secrets) == 0 || listed.Secrets[0].Name != webhookSecret {
+		t.Errorf("listing secrets: %d %+v", code, listed)
+	}
+
 	key := d.issueKey("service_account", "ci-bot", "whoami:read")
 	var who struct {
 		Organization string `json:"organization"`

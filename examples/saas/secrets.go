@@ -42,6 +42,7 @@ func newSecretsFeature(ctx context.Context, a *app) (*secretsFeature, error) {
 	}
 	svc, err := secrets.New(secrets.Config{
 		Store: store, Keys: ring, APIKeyPrefix: "ghdemo", Logger: a.log.With("package", "secrets"),
+		Organization: a.adminOrganization,
 	})
 	if err != nil {
 		return nil, err
@@ -93,6 +94,7 @@ func (f *secretsFeature) ensureWebhookSecret(ctx context.Context) error {
 }
 
 func (f *secretsFeature) mount(mux *http.ServeMux) {
+	mux.Handle("/admin/secrets/", http.StripPrefix("/admin/secrets", f.svc.AdminHandler()))
 	mux.HandleFunc("GET /keys", f.handleKeys)
 	mux.HandleFunc("POST /keys", f.handleIssue)
 	mux.HandleFunc("POST /keys/{id}/rotate", f.handleRotate)
