@@ -39,11 +39,10 @@ type bulkResult struct {
 	Response *errorBody `json:"response,omitempty"`
 }
 
-// serveBulk runs the operations of a /Bulk request in order, each in its
-// own transaction, as RFC 7644 section 3.7 describes. A "bulkId:x"
-// reference (in a path or anywhere in data) names the resource an earlier
-// operation created with bulkId x; references to later operations are
-// not resolved and fail that operation.
+// serveBulk runs the operations of a /Bulk request, each in its own
+// transaction, as RFC 7644 section 3.7 describes. A "bulkId:x" reference
+// (in a path or anywhere in data) names the resource the POST with bulkId
+// x created; see runBulk for the order.
 func (s *Service) serveBulk(w http.ResponseWriter, r *request) error {
 	if r.Method != http.MethodPost {
 		return errorf(http.StatusMethodNotAllowed, "", "use POST for /Bulk")
@@ -56,22 +55,88 @@ func (s *Service) serveBulk(w http.ResponseWriter, r *request) error {
 		return errorf(http.StatusRequestEntityTooLarge, ScimTypeTooMany,
 			"more than %d bulk operations", MaxBulkOperations)
 	}
-	ids := map[string]string{}
-	results := []bulkResult{}
-	errs := 0
-	for _, op := range req.Operations {
-		res := s.bulkOne(r, op, ids)
-		results = append(results, res)
-		if res.Response != nil {
-			errs++
-			if req.FailOnErrors > 0 && errs >= req.FailOnErrors {
-				break
-			}
-		}
-	}
+	results := s.runBulk(r, req)
 	writeJSON(w, http.StatusOK, map[string]any{"schemas": []string{schemaBulkResponse},
 		"Operations": results})
 	return nil
+}
+
+// runBulk runs the operations, each once its bulkId references can be
+// resolved: an operation that refers to a later POST waits for it (RFC
+// 7644 section 3.7.2). Operations left waiting by a cycle, or referring to
+// a bulkId no operation defines, fail with 409.
+func (s *Service) runBulk(r *request, req bulkRequest) []bulkResult {
+	defined := map[string]bool{}
+	for _, op := range req.Operations {
+		if op.BulkID != "" && strings.EqualFold(op.Method, http.MethodPost) {
+			defined[op.BulkID] = true
+		}
+	}
+	ids := map[string]string{}
+	results := []bulkResult{}
+	pending := req.Operations
+	errs := 0
+	for len(pending) > 0 {
+		var waiting []bulkOp
+		for _, op := range pending {
+			if waitsFor(op, ids, defined) {
+				waiting = append(waiting, op)
+				continue
+			}
+			res := s.bulkOne(r, op, ids)
+			results = append(results, res)
+			if res.Response != nil {
+				errs++
+				if req.FailOnErrors > 0 && errs >= req.FailOnErrors {
+					return results
+				}
+			}
+		}
+		if len(waiting) == len(pending) {
+			// A cycle: run them anyway, so that each fails on its reference.
+			defined = map[string]bool{}
+		}
+		pending = waiting
+	}
+	return results
+}
+
+// waitsFor reports whether op refers to a bulkId that a POST not yet run
+// will define.
+func waitsFor(op bulkOp, ids map[string]string, defined map[string]bool) bool {
+	for _, ref := range bulkRefs(op) {
+		if _, done := ids[ref]; !done && defined[ref] {
+			return true
+		}
+	}
+	return false
+}
+
+// bulkRefs returns the bulkIds op refers to, in its path and data.
+func bulkRefs(op bulkOp) []string {
+	var refs []string
+	if i := strings.Index(op.Path, "bulkId:"); i >= 0 {
+		refs = append(refs, op.Path[i+len("bulkId:"):])
+	}
+	var walk func(any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case string:
+			if ref, ok := strings.CutPrefix(x, "bulkId:"); ok {
+				refs = append(refs, ref)
+			}
+		case map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(op.Data)
+	return refs
 }
 
 func (s *Service) bulkOne(r *request, op bulkOp, ids map[string]string) bulkResult {

@@ -60,7 +60,7 @@ func TestBulk(t *testing.T) {
 		op   map[string]any
 		code string
 	}{
-		{"forward reference", map[string]any{"method": "DELETE", "path": "/Users/bulkId:later"}, "409"},
+		{"unknown reference", map[string]any{"method": "DELETE", "path": "/Users/bulkId:nowhere"}, "409"},
 		{"bad method", map[string]any{"method": "GET", "path": "/Users"}, "400"},
 		{"discovery path", map[string]any{"method": "POST", "path": "/Schemas", "data": map[string]any{}}, "400"},
 		{"POST to an ID", map[string]any{"method": "POST", "path": "/Users/usr_1", "data": map[string]any{"userName": "x"}}, "400"},
@@ -73,6 +73,28 @@ func TestBulk(t *testing.T) {
 			t.Errorf("%s: status %v, want %s: %s", tc.name, got, tc.code, r.raw)
 		}
 	}
+	// A group that refers to a user created later in the request waits
+	// for it; a cycle fails on its references.
+	r = h.do("POST", "/Bulk", map[string]any{"Operations": []any{
+		map[string]any{"method": "POST", "path": "/Groups", "bulkId": "g",
+			"data": map[string]any{"displayName": "Later", "members": []any{map[string]any{"value": "bulkId:u"}}}},
+		map[string]any{"method": "POST", "path": "/Users", "bulkId": "u", "data": map[string]any{"userName": "later"}},
+		map[string]any{"method": "POST", "path": "/Groups", "bulkId": "c1",
+			"data": map[string]any{"displayName": "C1", "members": []any{map[string]any{"value": "bulkId:c2"}}}},
+		map[string]any{"method": "POST", "path": "/Groups", "bulkId": "c2",
+			"data": map[string]any{"displayName": "C2", "members": []any{map[string]any{"value": "bulkId:c1"}}}},
+	}}).must(t, 200)
+	got := map[string]string{}
+	var order []string
+	for _, op := range r.body["Operations"].([]any) {
+		m := op.(map[string]any)
+		got[m["bulkId"].(string)] = m["status"].(string)
+		order = append(order, m["bulkId"].(string))
+	}
+	if got["u"] != "201" || got["g"] != "201" || got["c1"] != "409" || got["c2"] != "409" || order[0] != "u" {
+		t.Errorf("forward references: %v in order %v", got, order)
+	}
+
 	many := make([]any, MaxBulkOperations+1)
 	for i := range many {
 		many[i] = map[string]any{"method": "DELETE", "path": "/Users/x"}
