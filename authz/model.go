@@ -1,7 +1,5 @@
 package authz
 
-import "strings"
-
 // SchemaVersion is the OpenFGA modeling language version this package
 // implements.
 const SchemaVersion = "1.1"
@@ -208,10 +206,29 @@ func (w *Rewrite) directTypes() []TypeRef {
 	return nil
 }
 
+// nameStop marks the bytes that cannot appear in a name.
+var nameStop = byteSet(":#*@ \t\r\n,()[]{}")
+
+// idStop marks the bytes that cannot appear in an object ID.
+var idStop = byteSet("#@ \t\r\n")
+
+func byteSet(chars string) (set [256]bool) {
+	for i := 0; i < len(chars); i++ {
+		set[chars[i]] = true
+	}
+	return set
+}
+
+func hasAny(s string, set *[256]bool) bool {
+	for i := 0; i < len(s); i++ {
+		if set[s[i]] {
+			return true
+		}
+	}
+	return false
+}
+
 // validName reports whether s can name a type, relation or condition.
 func validName(s string) bool {
-	if s == "" || len(s) > 254 {
-		return false
-	}
-	return !strings.ContainsAny(s, ":#*@ \t\r\n,()[]{}")
+	return s != "" && len(s) <= 254 && !hasAny(s, &nameStop)
 }

@@ -23,7 +23,10 @@ type resolver struct {
 	// the answer, innermost first.
 	tracing bool
 	trace   []Tuple
-	buf     [8]frame
+	// frames holds the first checks in progress without a heap
+	// allocation; deeper ones go to path.
+	frames  [8]frame
+	nframes int
 }
 
 type frame struct{ object, relation, user string }
@@ -32,7 +35,6 @@ func (s *Service) newResolver(ctx context.Context, org string, cm *compiledModel
 	extra []Tuple, reqCtx map[string]any) *resolver {
 	r := &resolver{ctx: ctx, store: s.store, org: org, cm: cm, extra: extra,
 		reqCtx: reqCtx, maxDepth: s.maxDepth}
-	r.path = r.buf[:0]
 	return r
 }
 
@@ -87,6 +89,37 @@ func allowedNow(ri *relInfo, user string) bool {
 	return err == nil && ri.allowed[u.key()]
 }
 
+func (r *resolver) onPath(object, relation, user string) bool {
+	for i := range r.nframes {
+		if f := &r.frames[i]; f.object == object && f.relation == relation && f.user == user {
+			return true
+		}
+	}
+	for _, f := range r.path {
+		if f.object == object && f.relation == relation && f.user == user {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *resolver) push(f frame) {
+	if r.nframes < len(r.frames) && len(r.path) == 0 {
+		r.frames[r.nframes] = f
+		r.nframes++
+		return
+	}
+	r.path = append(r.path, f)
+}
+
+func (r *resolver) pop() {
+	if len(r.path) > 0 {
+		r.path = r.path[:len(r.path)-1]
+		return
+	}
+	r.nframes--
+}
+
 // check reports whether user holds relation on object.
 func (r *resolver) check(object, relation string, user userRef, depth int) (bool, error) {
 	if err := r.ctx.Err(); err != nil {
@@ -105,14 +138,12 @@ func (r *resolver) check(object, relation string, user userRef, depth int) (bool
 		return false, nil
 	}
 	us := user.String()
-	for _, f := range r.path {
-		if f.object == object && f.relation == relation && f.user == us {
-			return false, nil // a cycle in the data grants nothing
-		}
+	if r.onPath(object, relation, us) {
+		return false, nil // a cycle in the data grants nothing
 	}
-	r.path = append(r.path, frame{object, relation, us})
+	r.push(frame{object, relation, us})
 	ok, err := r.rewrite(ri, object, &ri.def.Rewrite, user, depth)
-	r.path = r.path[:len(r.path)-1]
+	r.pop()
 	return ok, err
 }
 
