@@ -11,7 +11,9 @@ type Protocol string
 
 // The protocols a connection may use.
 const (
+	// ProtocolSAML is SAML 2.0.
 	ProtocolSAML Protocol = "saml"
+	// ProtocolOIDC is OpenID Connect.
 	ProtocolOIDC Protocol = "oidc"
 )
 
@@ -81,9 +83,12 @@ type AuthMethod string
 // The client authentication methods of OpenID Connect Core 1.0 §9 that the
 // package supports.
 const (
+	// AuthClientSecretBasic sends the client secret by HTTP Basic auth.
 	AuthClientSecretBasic AuthMethod = "client_secret_basic"
-	AuthClientSecretPost  AuthMethod = "client_secret_post"
-	AuthPrivateKeyJWT     AuthMethod = "private_key_jwt"
+	// AuthClientSecretPost sends the client secret in the form.
+	AuthClientSecretPost AuthMethod = "client_secret_post"
+	// AuthPrivateKeyJWT signs a client assertion with Config.OIDCClientKey.
+	AuthPrivateKeyJWT AuthMethod = "private_key_jwt"
 )
 
 // OIDCConfig is the OpenID Connect side of a connection.

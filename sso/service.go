@@ -29,10 +29,13 @@ type DomainResolver interface {
 
 // Defaults and bounds of [Config].
 const (
+	// DefaultClockSkew is the clock skew allowed when Config.ClockSkew is 0.
 	DefaultClockSkew = 90 * time.Second
-	MaxClockSkew     = 5 * time.Minute
-	DefaultLoginTTL  = 10 * time.Minute
-
+	// MaxClockSkew is the largest Config.ClockSkew accepted.
+	MaxClockSkew = 5 * time.Minute
+	// DefaultLoginTTL is how long a started login waits for its answer.
+	DefaultLoginTTL = 10 * time.Minute
+	// DefaultMetadataRefresh is how old fetched IdP metadata may grow.
 	DefaultMetadataRefresh = 24 * time.Hour
 )
 
