@@ -9,15 +9,15 @@ import (
 
 // Event types the service reports through Config.OnEvent.
 const (
-	// EventLoginSucceeded: a user signed in.
+	// EventLoginSucceeded reports that a user signed in.
 	EventLoginSucceeded = "sso.login.succeeded"
-	// EventLoginFailed: a login was refused; the payload says why.
+	// EventLoginFailed reports that a login was refused; the payload says why.
 	EventLoginFailed = "sso.login.failed"
-	// EventConnectionCreated: a connection was created.
+	// EventConnectionCreated reports that a connection was created.
 	EventConnectionCreated = "sso.connection.created"
-	// EventConnectionUpdated: a connection was changed.
+	// EventConnectionUpdated reports that a connection was changed.
 	EventConnectionUpdated = "sso.connection.updated"
-	// EventConnectionDeleted: a connection was deleted.
+	// EventConnectionDeleted reports that a connection was deleted.
 	EventConnectionDeleted = "sso.connection.deleted"
 )
 

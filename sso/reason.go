@@ -12,58 +12,58 @@ type Reason string
 
 // The reasons a login fails.
 const (
-	// ReasonConnectionDisabled: the connection is switched off.
+	// ReasonConnectionDisabled means the connection is switched off.
 	ReasonConnectionDisabled Reason = "connection_disabled"
-	// ReasonMalformed: the answer is not a well-formed response of the
+	// ReasonMalformed means the answer is not a well-formed response of the
 	// expected shape (one assertion, no DOCTYPE, within size limits).
 	ReasonMalformed Reason = "malformed_response"
-	// ReasonStatus: the IdP answered with an error status.
+	// ReasonStatus means the IdP answered with an error status.
 	ReasonStatus Reason = "idp_error_status"
-	// ReasonSignature: a signature does not verify with a trusted
+	// ReasonSignature means a signature does not verify with a trusted
 	// certificate (wrong, rotated or expired certificate, or tampering).
 	ReasonSignature Reason = "invalid_signature"
-	// ReasonUnsigned: the assertion is not signed and the connection
+	// ReasonUnsigned means the assertion is not signed and the connection
 	// requires it.
 	ReasonUnsigned Reason = "unsigned_assertion"
-	// ReasonWeakAlgorithm: SHA-1 was used and the connection refuses it.
+	// ReasonWeakAlgorithm means SHA-1 was used and the connection refuses it.
 	ReasonWeakAlgorithm Reason = "weak_algorithm"
-	// ReasonIssuer: the issuer is not the configured IdP.
+	// ReasonIssuer means the issuer is not the configured IdP.
 	ReasonIssuer Reason = "wrong_issuer"
-	// ReasonAudience: the answer is meant for another service provider or
+	// ReasonAudience means the answer is meant for another service provider or
 	// client.
 	ReasonAudience Reason = "wrong_audience"
-	// ReasonRecipient: the assertion names another ACS URL.
+	// ReasonRecipient means the assertion names another ACS URL.
 	ReasonRecipient Reason = "wrong_recipient"
-	// ReasonDestination: the response names another ACS URL.
+	// ReasonDestination means the response names another ACS URL.
 	ReasonDestination Reason = "wrong_destination"
-	// ReasonExpired: the answer is past its validity (or clocks differ by
+	// ReasonExpired means the answer is past its validity (or clocks differ by
 	// more than the skew).
 	ReasonExpired Reason = "expired"
-	// ReasonNotYetValid: the answer is not valid yet.
+	// ReasonNotYetValid means the answer is not valid yet.
 	ReasonNotYetValid Reason = "not_yet_valid"
-	// ReasonReplay: the assertion was already used.
+	// ReasonReplay means the assertion was already used.
 	ReasonReplay Reason = "replayed"
-	// ReasonUnsolicited: the response answers no request and IdP-initiated
+	// ReasonUnsolicited means the response answers no request and IdP-initiated
 	// login is off.
 	ReasonUnsolicited Reason = "unsolicited_response"
-	// ReasonInResponseTo: the response answers no pending request of this
+	// ReasonInResponseTo means the response answers no pending request of this
 	// connection (unknown, used or expired).
 	ReasonInResponseTo Reason = "unknown_in_response_to"
-	// ReasonState: the OAuth state or RelayState is unknown, used, of
+	// ReasonState means the OAuth state or RelayState is unknown, used, of
 	// another login, or the login started in another browser.
 	ReasonState Reason = "invalid_state"
-	// ReasonNonce: the ID token's nonce is not the login's.
+	// ReasonNonce means the ID token's nonce is not the login's.
 	ReasonNonce Reason = "invalid_nonce"
-	// ReasonTokenExchange: the token endpoint refused the code.
+	// ReasonTokenExchange means the token endpoint refused the code.
 	ReasonTokenExchange Reason = "token_exchange_failed"
-	// ReasonIDToken: the ID token is malformed, uses a refused algorithm,
+	// ReasonIDToken means the ID token is malformed, uses a refused algorithm,
 	// or its signature does not verify.
 	ReasonIDToken Reason = "invalid_id_token"
-	// ReasonMissingSubject: the answer names no user.
+	// ReasonMissingSubject means the answer names no user.
 	ReasonMissingSubject Reason = "missing_subject"
-	// ReasonDomain: the email or hosted domain is not the organization's.
+	// ReasonDomain means the email or hosted domain is not the organization's.
 	ReasonDomain Reason = "email_domain_not_allowed"
-	// ReasonConfiguration: the connection's settings keep the login from
+	// ReasonConfiguration means the connection's settings keep the login from
 	// working (no certificate, provider unreachable, and the like).
 	ReasonConfiguration Reason = "misconfigured_connection"
 )
