@@ -113,6 +113,25 @@ func TestOktaGroupPush(t *testing.T) {
 	if get(r.body, "members.0.value") != u2 || get(r.body, "members.1") != nil {
 		t.Errorf("PUT members: %v", r.body["members"])
 	}
+	// Pushing the same membership again changes nothing; pushing a new one
+	// reports only the difference.
+	n = len(h.events())
+	push := func(ids ...string) {
+		var ms []any
+		for _, id := range ids {
+			ms = append(ms, map[string]any{"value": id})
+		}
+		h.do("PUT", "/Groups/"+gid, map[string]any{"schemas": []any{SchemaGroup}, "id": gid,
+			"displayName": "Test SCIMv2", "members": ms}).must(t, 200)
+	}
+	push(u2)
+	if got := h.eventsSince(n); len(got) != 0 {
+		t.Errorf("pushing the same members wrote %v", got)
+	}
+	push(uid)
+	if got := h.eventsSince(n); !slices.Equal(got, []string{EventMemberRemoved, EventMemberAdded}) {
+		t.Errorf("pushing a new membership wrote %v", got)
+	}
 	h.do("DELETE", "/Groups/"+gid, nil).must(t, 204)
 	if got := h.events(); got[len(got)-1] != EventGroupDeleted {
 		t.Errorf("last event = %s", got[len(got)-1])

@@ -81,7 +81,7 @@ func (s *Service) replace(ctx context.Context, d *Directory, rt *resourceType, i
 		}
 		var ops []memberOp
 		if n.hasMembers {
-			ops = []memberOp{{clear: true}, {add: n.members}}
+			ops = []memberOp{{replace: true, add: n.members}}
 		}
 		out, err = s.write(ctx, d, tx, old, n, ops)
 		return err

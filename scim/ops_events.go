@@ -75,6 +75,12 @@ func (e *events) applyMembers(ctx context.Context, group string, ops []memberOp)
 				return err
 			}
 		}
+		if op.replace {
+			if err := e.replaceMembers(ctx, group, op.add); err != nil {
+				return err
+			}
+			continue
+		}
 		for _, m := range op.add {
 			if err := e.addMember(ctx, group, m); err != nil {
 				return err
@@ -134,6 +140,48 @@ func (e *events) removeMember(ctx context.Context, group, id string, typ Kind) e
 	}
 	return e.emit(ctx, EventMemberRemoved, MemberEvent{GroupID: group, MemberID: id,
 		MemberType: typ})
+}
+
+// replaceMembers makes want the group's membership, removing and adding
+// only the difference, so that a full-membership PUT (Okta's Group Push)
+// reports no change for members that stay. It reads the current members a
+// page at a time.
+func (e *events) replaceMembers(ctx context.Context, group string, want []Member) error {
+	if len(want) == 0 {
+		return e.clearMembers(ctx, group)
+	}
+	wanted := make(map[string]bool, len(want))
+	for _, m := range want {
+		wanted[m.Value] = true
+	}
+	var drop []Member
+	after := ""
+	for {
+		ms, err := e.tx.Members(ctx, group, after, memberPage)
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if !wanted[m.Value] {
+				drop = append(drop, m)
+			}
+		}
+		if len(ms) < memberPage {
+			break
+		}
+		after = ms[len(ms)-1].Value
+	}
+	for _, m := range drop {
+		if err := e.removeMember(ctx, group, m.Value, m.Type); err != nil {
+			return err
+		}
+	}
+	for _, m := range want {
+		if err := e.addMember(ctx, group, m); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // clearMembers removes every member, a page at a time.

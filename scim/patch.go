@@ -21,9 +21,12 @@ type PatchOp struct {
 // memberOp is a change to a group's members that a PATCH asks for; they
 // are applied to the store in order, after the attributes.
 type memberOp struct {
-	clear  bool
-	add    []Member
-	remove []string
+	clear bool
+	// replace makes add the whole membership: members not in it are
+	// removed, members in it that are there already stay untouched.
+	replace bool
+	add     []Member
+	remove  []string
 }
 
 // patcher applies operations to a copy of a resource's document.

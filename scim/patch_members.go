@@ -33,7 +33,7 @@ func (p *patcher) applyMembers(op string, t *target, v any) error {
 		}
 		p.members = append(p.members, memberOp{remove: ids})
 	case op == "replace":
-		p.members = append(p.members, memberOp{clear: true}, memberOp{add: ms})
+		p.members = append(p.members, memberOp{replace: true, add: ms})
 	default:
 		p.members = append(p.members, memberOp{add: ms})
 	}
