@@ -76,3 +76,45 @@ func Example_samlLogin() {
 	// Output:
 	// signed in: ada@acme.example Ada -> /dashboard
 }
+
+// An OpenID Connect login against the test provider of package ssotest:
+// the authorization code flow with PKCE, the client secret sealed at rest.
+func Example_oidcLogin() {
+	op, _ := ssotest.NewOP("my-client", "my-secret")
+	defer op.Close()
+	svc, _ := sso.New(sso.Config{
+		Store:      sso.NewMemoryStore(),
+		BaseURL:    "https://app.example/sso",
+		Sealer:     ssotest.NewSealer(), // in production: the secrets package's Sealer
+		HTTPClient: op.Server.Client(),  // the test provider listens on localhost
+		OnSuccess: func(w http.ResponseWriter, r *http.Request, p *sso.Profile, returnPath string) {
+			fmt.Println("signed in:", p.Subject, p.Email, "->", returnPath)
+		},
+	})
+	conn, err := svc.CreateConnection(context.Background(), &sso.Connection{
+		OrganizationID: "org_acme", Protocol: sso.ProtocolOIDC, Enabled: true,
+		OIDC: &sso.OIDCConfig{Issuer: op.Issuer(), ClientID: "my-client", ClientSecret: "my-secret"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	// Start the login; the provider signs its user in and redirects back.
+	login := httptest.NewRecorder()
+	_ = svc.Login(login, httptest.NewRequest("GET", "/signin", nil),
+		sso.LoginRequest{ConnectionID: conn.ID, ReturnPath: "/home"})
+	browser := op.Server.Client()
+	browser.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, _ := browser.Get(login.Header().Get("Location"))
+	resp.Body.Close()
+
+	// The callback, in the browser that started the login.
+	req := httptest.NewRequest("GET", resp.Header.Get("Location"), nil)
+	for _, c := range login.Result().Cookies() {
+		req.AddCookie(c)
+	}
+	svc.Handler().ServeHTTP(httptest.NewRecorder(), req)
+	// Output:
+	// signed in: user-1 carol@example.com -> /home
+}
