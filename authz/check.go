@@ -37,7 +37,8 @@ func (s *Service) Check(ctx context.Context, org string, req CheckRequest) (bool
 	return s.checkWith(ctx, org, cm, req)
 }
 
-func (s *Service) checkWith(ctx context.Context, org string, cm *compiledModel, req CheckRequest) (bool, error) {
+func (s *Service) checkWith(ctx context.Context, org string, cm *compiledModel,
+	req CheckRequest) (bool, error) {
 	user, err := cm.validateQuery(req.Object, req.Relation, req.User)
 	if err != nil {
 		return false, err
@@ -92,7 +93,8 @@ type CheckResult struct {
 // BatchCheck answers several checks, in order, against one model version
 // (the one the first request names, or the latest). An error of one check
 // is reported in its result and does not fail the others.
-func (s *Service) BatchCheck(ctx context.Context, org string, reqs []CheckRequest) ([]CheckResult, error) {
+func (s *Service) BatchCheck(ctx context.Context, org string,
+	reqs []CheckRequest) ([]CheckResult, error) {
 	if len(reqs) > MaxBatchChecks {
 		return nil, fmt.Errorf("%w: at most %d checks in a batch", ErrInvalidRequest, MaxBatchChecks)
 	}

@@ -59,7 +59,8 @@ type adminHandler struct {
 	org func(*http.Request) (string, error)
 }
 
-func (h *adminHandler) wrap(fn func(http.ResponseWriter, *http.Request, string) error) http.HandlerFunc {
+func (h *adminHandler) wrap(fn func(http.ResponseWriter, *http.Request,
+	string) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		org, err := h.org(r)
 		if err != nil || org == "" {

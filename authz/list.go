@@ -54,7 +54,8 @@ type listCursor struct {
 // the depth bound is the answer and the candidates are not checked one
 // by one; an object that only a longer chain reaches fails the listing
 // with [ErrResolutionDepth], as Check would.
-func (s *Service) ListObjects(ctx context.Context, org string, req ListObjectsRequest) (ListPage, error) {
+func (s *Service) ListObjects(ctx context.Context, org string,
+	req ListObjectsRequest) (ListPage, error) {
 	cm, err := s.compiled(ctx, org, req.ModelID)
 	if err != nil {
 		return ListPage{}, err
@@ -135,7 +136,8 @@ func (cm *compiledModel) monotoneRewrite(typ string, w *Rewrite, visiting map[ty
 
 // page checks the sorted candidates after the cursor and returns up to
 // limit of those that pass.
-func page(cands []string, after string, limit int, check func(string) (bool, error)) (ListPage, error) {
+func page(cands []string, after string, limit int, check func(string) (bool, error)) (ListPage,
+	error) {
 	slices.Sort(cands)
 	i, _ := slices.BinarySearch(cands, after)
 	if after != "" && i < len(cands) && cands[i] == after {

@@ -34,7 +34,8 @@ type ListUsersRequest struct {
 //
 // "user:*" in the answer means that the wildcard itself holds: every user
 // of the type holds the relation except those listed in Excluded.
-func (s *Service) ListUsers(ctx context.Context, org string, req ListUsersRequest) (ListPage, error) {
+func (s *Service) ListUsers(ctx context.Context, org string, req ListUsersRequest) (ListPage,
+	error) {
 	cm, err := s.compiled(ctx, org, req.ModelID)
 	if err != nil {
 		return ListPage{}, err
@@ -72,7 +73,8 @@ func (s *Service) ListUsers(ctx context.Context, org string, req ListUsersReques
 // excluded returns, when the wildcard holds, the candidates of its type
 // that do not. Users named in no tuple behave as the wildcard does, so
 // the candidates are all that can differ.
-func (r *resolver) excluded(cands []string, wildcard string, check func(string) (bool, error)) ([]string, error) {
+func (r *resolver) excluded(cands []string, wildcard string, check func(string) (bool,
+	error)) ([]string, error) {
 	if !slices.Contains(cands, wildcard) {
 		return nil, nil
 	}
@@ -131,7 +133,8 @@ func (r *resolver) forward(object, relation string, want userRef) ([]string, err
 	return out, nil
 }
 
-func (r *resolver) walkForward(object, relation string, want userRef, subtracted bool) (map[string]bool, error) {
+func (r *resolver) walkForward(object, relation string, want userRef,
+	subtracted bool) (map[string]bool, error) {
 	seen := map[node]bool{}
 	found := map[string]bool{}
 	queue := []node{{object, relation}}

@@ -99,7 +99,8 @@ func (s *MemoryStore) Model(ctx context.Context, org, id string) (StoredModel, e
 }
 
 // Models implements [Store]. The cursor is the position in the list.
-func (s *MemoryStore) Models(ctx context.Context, org, cursor string, limit int) ([]StoredModel, string, error) {
+func (s *MemoryStore) Models(ctx context.Context, org, cursor string, limit int) ([]StoredModel,
+	string, error) {
 	start, err := decodeIndex(cursor)
 	if err != nil {
 		return nil, "", err
@@ -176,7 +177,8 @@ func (s *MemoryStore) logChange(o *memOrg, org string, op ChangeOp, t Tuple, at 
 }
 
 // Events implements [Store].
-func (s *MemoryStore) Events(ctx context.Context, cursor string, limit int) ([]Event, string, error) {
+func (s *MemoryStore) Events(ctx context.Context, cursor string, limit int) ([]Event, string,
+	error) {
 	start, err := decodeIndex(cursor)
 	if err != nil {
 		return nil, "", err
@@ -246,7 +248,8 @@ func (o *memOrg) remove(k tupleKey) bool {
 }
 
 // Lookup implements [Store].
-func (s *MemoryStore) Lookup(ctx context.Context, org, object, relation, user string) (Tuple, bool, error) {
+func (s *MemoryStore) Lookup(ctx context.Context, org, object, relation, user string) (Tuple,
+	bool, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	o := s.orgs[org]
@@ -263,7 +266,8 @@ func (s *MemoryStore) Lookup(ctx context.Context, org, object, relation, user st
 // Read implements [Store]. A filter that names an object and relation is
 // served by the forward index, one that names a user, object type and
 // relation by the reverse index; others scan.
-func (s *MemoryStore) Read(ctx context.Context, org string, f Filter, cursor string, limit int) ([]Tuple, string, error) {
+func (s *MemoryStore) Read(ctx context.Context, org string, f Filter, cursor string,
+	limit int) ([]Tuple, string, error) {
 	after, err := decodeSortKey(cursor)
 	if err != nil {
 		return nil, "", err
@@ -374,7 +378,8 @@ func decodeSortKey(cursor string) (*Tuple, error) {
 }
 
 // ReadDirect implements [Store] with three index lookups.
-func (s *MemoryStore) ReadDirect(ctx context.Context, org, object, relation, user string) ([]Tuple, error) {
+func (s *MemoryStore) ReadDirect(ctx context.Context, org, object, relation,
+	user string) ([]Tuple, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	o := s.orgs[org]
@@ -413,7 +418,8 @@ func wildcardOf(user string) (string, bool) {
 }
 
 // Changes implements [Store].
-func (s *MemoryStore) Changes(ctx context.Context, org, cursor string, limit int) ([]Change, string, error) {
+func (s *MemoryStore) Changes(ctx context.Context, org, cursor string, limit int) ([]Change,
+	string, error) {
 	start, err := decodeIndex(cursor)
 	if err != nil {
 		return nil, "", err

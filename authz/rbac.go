@@ -77,7 +77,8 @@ func (s *Service) Roles(ctx context.Context, org, user string) ([]string, error)
 
 // RoleMembers lists the users of type userType ("user") holding the
 // role, a page at a time.
-func (s *Service) RoleMembers(ctx context.Context, org, role, userType, cursor string, limit int) (ListPage, error) {
+func (s *Service) RoleMembers(ctx context.Context, org, role, userType, cursor string,
+	limit int) (ListPage, error) {
 	return s.ListUsers(ctx, org, ListUsersRequest{Object: OrganizationObject(org), Relation: role,
 		UserType: userType, Cursor: cursor, Limit: limit})
 }

@@ -18,7 +18,8 @@ func pageSize(limit int) int {
 // Read returns a page of the organization's tuples matching f, in a
 // stable order, and the cursor of the next page ("" at the end). A limit
 // of zero or above [MaxPageSize] means MaxPageSize.
-func (s *Service) Read(ctx context.Context, org string, f Filter, cursor string, limit int) ([]Tuple, string, error) {
+func (s *Service) Read(ctx context.Context, org string, f Filter, cursor string,
+	limit int) ([]Tuple, string, error) {
 	if f.ObjectID != "" && f.ObjectType == "" {
 		return nil, "", fmt.Errorf("%w: a filter on object ID needs the object type", ErrInvalidRequest)
 	}
@@ -33,7 +34,8 @@ func (s *Service) Read(ctx context.Context, org string, f Filter, cursor string,
 // the start), oldest first, and the cursor to continue from, so that a
 // host can mirror or watch the tuples. At the end of the log the returned
 // cursor is the one to poll with later.
-func (s *Service) ReadChanges(ctx context.Context, org, cursor string, limit int) ([]Change, string, error) {
+func (s *Service) ReadChanges(ctx context.Context, org, cursor string, limit int) ([]Change,
+	string, error) {
 	cs, next, err := s.store.Changes(ctx, org, cursor, pageSize(limit))
 	if err != nil {
 		return nil, "", fmt.Errorf("authz: reading changes: %w", err)
@@ -63,7 +65,8 @@ func (s *Service) DeleteMatching(ctx context.Context, org string, f Filter) (int
 
 // Models lists the organization's model versions, newest first, a page at
 // a time.
-func (s *Service) Models(ctx context.Context, org, cursor string, limit int) ([]StoredModel, string, error) {
+func (s *Service) Models(ctx context.Context, org, cursor string, limit int) ([]StoredModel,
+	string, error) {
 	ms, next, err := s.store.Models(ctx, org, cursor, pageSize(limit))
 	if err != nil {
 		return nil, "", fmt.Errorf("authz: listing models: %w", err)

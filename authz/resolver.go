@@ -147,7 +147,8 @@ func (r *resolver) check(object, relation string, user userRef, depth int) (bool
 	return ok, err
 }
 
-func (r *resolver) rewrite(ri *relInfo, object string, w *Rewrite, user userRef, depth int) (bool, error) {
+func (r *resolver) rewrite(ri *relInfo, object string, w *Rewrite, user userRef,
+	depth int) (bool, error) {
 	mark := len(r.trace)
 	ok, err := r.rewriteOp(ri, object, w, user, depth)
 	if !ok {
@@ -163,7 +164,8 @@ func (r *resolver) grant(t Tuple) {
 	}
 }
 
-func (r *resolver) rewriteOp(ri *relInfo, object string, w *Rewrite, user userRef, depth int) (bool, error) {
+func (r *resolver) rewriteOp(ri *relInfo, object string, w *Rewrite, user userRef,
+	depth int) (bool, error) {
 	switch w.Op {
 	case OpDirect:
 		return r.direct(ri, object, user, depth)
@@ -200,7 +202,8 @@ func (r *resolver) rewriteOp(ri *relInfo, object string, w *Rewrite, user userRe
 	return false, fmt.Errorf("authz: unknown rewrite operator %d", w.Op)
 }
 
-func (r *resolver) exclusion(ri *relInfo, object string, w *Rewrite, user userRef, depth int) (bool, error) {
+func (r *resolver) exclusion(ri *relInfo, object string, w *Rewrite, user userRef,
+	depth int) (bool, error) {
 	base, err := r.rewrite(ri, object, &w.Children[0], user, depth)
 	if err != nil || !base {
 		return false, err
@@ -280,7 +283,8 @@ func (r *resolver) direct(ri *relInfo, object string, user userRef, depth int) (
 
 // tupleToUserset resolves "relation from tupleset": the user holds the
 // relation on one of the objects that the tupleset relates.
-func (r *resolver) tupleToUserset(ri *relInfo, object string, w *Rewrite, user userRef, depth int) (bool, error) {
+func (r *resolver) tupleToUserset(ri *relInfo, object string, w *Rewrite, user userRef,
+	depth int) (bool, error) {
 	typ, _, _ := strings.Cut(object, ":")
 	ts := r.cm.lookup(typ, w.Tupleset)
 	tuples, err := r.read(object, w.Tupleset, false)

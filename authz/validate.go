@@ -204,7 +204,8 @@ func (cm *compiledModel) checkRewrite(ri *relInfo, w *Rewrite, top bool) error {
 	return nil
 }
 
-func (cm *compiledModel) checkRefs(ri *relInfo, refs []TypeRef, bad func(string, ...any) error) error {
+func (cm *compiledModel) checkRefs(ri *relInfo, refs []TypeRef, bad func(string,
+	...any) error) error {
 	seen := map[string]bool{}
 	for _, ref := range refs {
 		key := refKey(ref) + "/" + ref.Condition

@@ -24,7 +24,8 @@ SELECT 2 AS k, user_type, user_id, user_relation, condition_name, condition_cont
 ORDER BY k, user_type, user_id, user_relation`
 
 // ReadDirect implements [authz.Store].
-func (s *Store) ReadDirect(ctx context.Context, org, object, relation, user string) ([]authz.Tuple, error) {
+func (s *Store) ReadDirect(ctx context.Context, org, object, relation,
+	user string) ([]authz.Tuple, error) {
 	c, err := split(authz.Tuple{Object: object, Relation: relation, User: user})
 	if err != nil {
 		return nil, nil

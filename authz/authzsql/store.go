@@ -104,7 +104,8 @@ func (s *Store) Model(ctx context.Context, org, id string) (authz.StoredModel, e
 }
 
 // Models implements [authz.Store].
-func (s *Store) Models(ctx context.Context, org, cursor string, limit int) ([]authz.StoredModel, string, error) {
+func (s *Store) Models(ctx context.Context, org, cursor string, limit int) ([]authz.StoredModel,
+	string, error) {
 	before := int64(1<<62 - 1)
 	if cursor != "" {
 		n, err := decodeSeq(cursor)

@@ -39,7 +39,8 @@ func (s *Store) Write(ctx context.Context, org string, b authz.WriteBatch) error
 	return err
 }
 
-func (s *Store) deleteOne(ctx context.Context, tx *sql.Tx, org string, t authz.Tuple, b authz.WriteBatch) error {
+func (s *Store) deleteOne(ctx context.Context, tx *sql.Tx, org string, t authz.Tuple,
+	b authz.WriteBatch) error {
 	c, err := split(t)
 	if err != nil {
 		return err
@@ -57,7 +58,8 @@ func (s *Store) deleteOne(ctx context.Context, tx *sql.Tx, org string, t authz.T
 	return s.log(ctx, tx, org, authz.ChangeDelete, t.Key(), b)
 }
 
-func (s *Store) insertOne(ctx context.Context, tx *sql.Tx, org string, t authz.Tuple, b authz.WriteBatch) error {
+func (s *Store) insertOne(ctx context.Context, tx *sql.Tx, org string, t authz.Tuple,
+	b authz.WriteBatch) error {
 	c, err := split(t)
 	if err != nil {
 		return err
@@ -79,7 +81,8 @@ func (s *Store) insertOne(ctx context.Context, tx *sql.Tx, org string, t authz.T
 	return s.log(ctx, tx, org, authz.ChangeWrite, t, b)
 }
 
-func (s *Store) log(ctx context.Context, tx *sql.Tx, org string, op authz.ChangeOp, t authz.Tuple, b authz.WriteBatch) error {
+func (s *Store) log(ctx context.Context, tx *sql.Tx, org string, op authz.ChangeOp,
+	t authz.Tuple, b authz.WriteBatch) error {
 	name, cctx, err := encodeCondition(t.Condition)
 	if err != nil {
 		return err
@@ -90,7 +93,8 @@ func (s *Store) log(ctx context.Context, tx *sql.Tx, org string, op authz.Change
 }
 
 // Lookup implements [authz.Store] with the primary key.
-func (s *Store) Lookup(ctx context.Context, org, object, relation, user string) (authz.Tuple, bool, error) {
+func (s *Store) Lookup(ctx context.Context, org, object, relation, user string) (authz.Tuple,
+	bool, error) {
 	t := authz.Tuple{Object: object, Relation: relation, User: user}
 	c, err := split(t)
 	if err != nil {
@@ -115,7 +119,8 @@ func (s *Store) Lookup(ctx context.Context, org, object, relation, user string) 
 // Read implements [authz.Store]. Filters on object and relation use the
 // primary key; filters on a user, object type and relation use the user
 // index.
-func (s *Store) Read(ctx context.Context, org string, f authz.Filter, cursor string, limit int) ([]authz.Tuple, string, error) {
+func (s *Store) Read(ctx context.Context, org string, f authz.Filter, cursor string,
+	limit int) ([]authz.Tuple, string, error) {
 	where, args := []string{"org = ?"}, []any{org}
 	add := func(col, v string) {
 		if v != "" {
@@ -155,7 +160,8 @@ func (s *Store) Read(ctx context.Context, org string, f authz.Filter, cursor str
 	return s.readRows(ctx, s.db.Rebind(q), args, limit)
 }
 
-func (s *Store) readRows(ctx context.Context, q string, args []any, limit int) ([]authz.Tuple, string, error) {
+func (s *Store) readRows(ctx context.Context, q string, args []any, limit int) ([]authz.Tuple,
+	string, error) {
 	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("authzsql: reading tuples: %w", err)
@@ -200,7 +206,8 @@ func decodeKey(cursor string) (cols, error) {
 }
 
 // Changes implements [authz.Store].
-func (s *Store) Changes(ctx context.Context, org, cursor string, limit int) ([]authz.Change, string, error) {
+func (s *Store) Changes(ctx context.Context, org, cursor string, limit int) ([]authz.Change,
+	string, error) {
 	var after int64
 	if cursor != "" {
 		n, err := decodeSeq(cursor)
@@ -242,7 +249,8 @@ func (s *Store) Changes(ctx context.Context, org, cursor string, limit int) ([]a
 // transaction-scoped advisory lock, so sequence numbers follow commit
 // order and a reader never passes a change that commits later; on SQLite
 // writes are serial anyway.
-func (s *Store) Events(ctx context.Context, cursor string, limit int) ([]authz.Event, string, error) {
+func (s *Store) Events(ctx context.Context, cursor string, limit int) ([]authz.Event, string,
+	error) {
 	var after int64
 	if cursor != "" {
 		n, err := decodeSeq(cursor)

@@ -44,7 +44,8 @@ func (r *reference) holds(object, relation, user string) bool {
 	return r.eval(rd, object, &rd.Rewrite, user)
 }
 
-func (r *reference) eval(rd *authz.RelationDefinition, object string, w *authz.Rewrite, user string) bool {
+func (r *reference) eval(rd *authz.RelationDefinition, object string, w *authz.Rewrite,
+	user string) bool {
 	switch w.Op {
 	case authz.OpDirect:
 		if r.has(object, rd.Name, user) {
@@ -225,7 +226,8 @@ func TestEngine(t *testing.T, newStore func(t *testing.T) authz.Store) {
 	})
 }
 
-func compareRelation(t *rapid.T, s *authz.Service, org string, r *reference, typ, rel string, users []string) {
+func compareRelation(t *rapid.T, s *authz.Service, org string, r *reference, typ, rel string,
+	users []string) {
 	ctx := context.Background()
 	prefix := typ[:1]
 	wantUsers := map[string][]string{}
