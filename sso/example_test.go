@@ -104,7 +104,7 @@ func Example_oidcLogin() {
 	login := httptest.NewRecorder()
 	_ = svc.Login(login, httptest.NewRequest("GET", "/signin", nil),
 		sso.LoginRequest{ConnectionID: conn.ID, ReturnPath: "/home"})
-	browser := op.Server.Client()
+	browser := *op.Server.Client()
 	browser.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, _ := browser.Get(login.Header().Get("Location"))
 	resp.Body.Close()
