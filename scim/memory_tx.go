@@ -6,7 +6,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // memTx is a view or transaction of a MemoryStore on one directory. The
@@ -254,6 +253,3 @@ func (t *memTx) Emit(ctx context.Context, e Event) error {
 }
 
 var _ Store = (*MemoryStore)(nil)
-
-// trimFold is strings.ToLower with surrounding space removed.
-func trimFold(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

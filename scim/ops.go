@@ -2,8 +2,6 @@ package scim
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"reflect"
 	"slices"
 	"strconv"
@@ -193,17 +191,4 @@ func (s *Service) remove(ctx context.Context, d *Directory, rt *resourceType, id
 func errMemberMissing(id string) error {
 	return errorf(400, ScimTypeInvalidValue, "member %q is not a user or group of this directory",
 		id)
-}
-
-var errStop = errors.New("stop")
-
-// wrapOp adds what was being done to a store error that is not a
-// protocol error.
-func wrapOp(what string, err error) error {
-	var e *Error
-	if err == nil || errors.As(err, &e) || errors.Is(err, ErrNotFound) ||
-		errors.Is(err, ErrUniqueness) || errors.Is(err, ErrConflict) {
-		return err
-	}
-	return fmt.Errorf("scim: %s: %w", what, err)
 }

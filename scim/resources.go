@@ -1,7 +1,6 @@
 package scim
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -190,5 +189,3 @@ func (s *Service) serveSearch(w http.ResponseWriter, r *request, rt *resourceTyp
 	}
 	return s.serveList(w, r, rt, sr)
 }
-
-var errBadCursor = errors.New("scim: malformed cursor")
