@@ -187,3 +187,42 @@ func TestIntersection(t *testing.T) {
 		}
 	}
 }
+
+func TestBatchCheck(t *testing.T) {
+	t.Parallel()
+	s, org := mustService(t, "drive.fga", driveData()...)
+	ctx := context.Background()
+	var reqs []CheckRequest
+	var want []bool
+	for i := range 40 {
+		switch i % 4 {
+		case 0:
+			reqs = append(reqs, CheckRequest{Object: "document:spec", Relation: "viewer", User: "user:anne"})
+			want = append(want, true)
+		case 1:
+			reqs = append(reqs, CheckRequest{Object: "document:spec", Relation: "can_view", User: "user:anne"})
+			want = append(want, false)
+		case 2:
+			reqs = append(reqs, CheckRequest{Object: "document:spec", Relation: "nope", User: "user:anne"})
+			want = append(want, false)
+		case 3:
+			reqs = append(reqs, CheckRequest{Object: "document:public", Relation: "viewer", User: "user:zed"})
+			want = append(want, true)
+		}
+	}
+	reqs = append(reqs, CheckRequest{Object: "document:public", Relation: "viewer", User: "user:zed", ModelID: "azm_other"})
+	want = append(want, false)
+	res, err := s.BatchCheck(ctx, org, reqs)
+	if err != nil || len(res) != len(reqs) {
+		t.Fatalf("BatchCheck = %d results, %v", len(res), err)
+	}
+	for i, r := range res {
+		wantErr := i%4 == 2 || i == len(reqs)-1
+		if r.Allowed != want[i] || (r.Err != nil) != wantErr || (r.Error != "") != wantErr {
+			t.Errorf("result %d = %+v; want allowed %v, error %v", i, r, want[i], wantErr)
+		}
+	}
+	if _, err := s.BatchCheck(ctx, org, make([]CheckRequest, MaxBatchChecks+1)); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("oversized batch: %v", err)
+	}
+}

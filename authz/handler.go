@@ -27,6 +27,8 @@ type HandlerConfig struct {
 //	POST /tuples           a WriteRequest
 //	GET  /changes          the change log, paged with cursor and limit
 //	POST /check            a CheckRequest; answers {"allowed": bool}
+//	POST /batch-check      {"checks": [CheckRequest...]}; answers
+//	                       {"results": [{"allowed", "error"}...]}
 //	POST /expand           an ExpandRequest; answers a Tree
 //	POST /explain          a CheckRequest; answers an Explanation
 //	POST /list-objects     a ListObjectsRequest; answers a ListPage
@@ -47,6 +49,7 @@ func (s *Service) Handler(cfg HandlerConfig) (http.Handler, error) {
 	mux.HandleFunc("POST /tuples", h.wrap(h.postTuples))
 	mux.HandleFunc("GET /changes", h.wrap(h.getChanges))
 	mux.HandleFunc("POST /check", h.wrap(h.check))
+	mux.HandleFunc("POST /batch-check", h.wrap(h.batchCheck))
 	mux.HandleFunc("POST /expand", h.wrap(h.expand))
 	mux.HandleFunc("POST /explain", h.wrap(h.explain))
 	mux.HandleFunc("POST /list-objects", h.wrap(h.listObjects))
@@ -203,6 +206,21 @@ func (h *adminHandler) check(w http.ResponseWriter, r *http.Request, org string)
 		return err
 	}
 	httpjson.Write(w, http.StatusOK, map[string]bool{"allowed": ok})
+	return nil
+}
+
+func (h *adminHandler) batchCheck(w http.ResponseWriter, r *http.Request, org string) error {
+	var req struct {
+		Checks []CheckRequest `json:"checks"`
+	}
+	if err := httpjson.Decode(r, &req); err != nil {
+		return err
+	}
+	res, err := h.s.BatchCheck(r.Context(), org, req.Checks)
+	if err != nil {
+		return err
+	}
+	httpjson.Write(w, http.StatusOK, map[string]any{"results": res})
 	return nil
 }
 

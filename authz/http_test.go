@@ -200,6 +200,7 @@ func TestAdminHandler(t *testing.T) {
 		{"not allowed", "POST", "/tuples", "acme", js, `{"writes":[{"object":"document:a","relation":"owner","user":"group:x"}]}`, 400, "invalid_request"},
 		{"unknown field", "POST", "/tuples", "acme", js, `{"write":[]}`, 400, "invalid_json"},
 		{"check", "POST", "/check", "acme", js, `{"object":"document:a","relation":"viewer","user":"user:anne"}`, 200, ""},
+		{"batch check", "POST", "/batch-check", "acme", js, `{"checks":[{"object":"document:a","relation":"viewer","user":"user:anne"},{"object":"document:a","relation":"x","user":"user:anne"}]}`, 200, ""},
 		{"expand", "POST", "/expand", "acme", js, `{"object":"document:a","relation":"viewer"}`, 200, ""},
 		{"explain", "POST", "/explain", "acme", js, `{"object":"document:a","relation":"viewer","user":"user:anne"}`, 200, ""},
 		{"explain missing param", "POST", "/explain", "acme", js, `{"object":"document:a","relation":"nope","user":"user:anne"}`, 400, "invalid_request"},
@@ -225,6 +226,17 @@ func TestAdminHandler(t *testing.T) {
 			e, _ := body["error"].(map[string]any)
 			if e["code"] != tc.code {
 				t.Errorf("%s: body %v, want code %q", tc.name, body, tc.code)
+			}
+		}
+		if tc.name == "batch check" {
+			rs, _ := body["results"].([]any)
+			if len(rs) != 2 {
+				t.Fatalf("batch check: %v", body)
+			}
+			first, _ := rs[0].(map[string]any)
+			second, _ := rs[1].(map[string]any)
+			if first["allowed"] != true || second["error"] == nil {
+				t.Errorf("batch check: %v", body)
 			}
 		}
 		if (tc.name == "check" || tc.name == "explain") && body["allowed"] != true {
