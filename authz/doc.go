@@ -35,9 +35,10 @@
 // [Service.Write] applies a batch of tuple writes and deletes atomically,
 // after validating every tuple against the model. [Service.Check] answers
 // one question, with contextual tuples and a request context for
-// conditions; [Service.BatchCheck] answers several. [Service.Read] pages
-// through tuples with a filter and [Service.ReadChanges] through the
-// change log.
+// conditions; [Service.BatchCheck] answers several. [Service.Explain]
+// says why: the chain of tuples that grants a check, or the relation's
+// expansion ([Service.Expand]) when denied. [Service.Read] pages through
+// tuples with a filter and [Service.ReadChanges] through the change log.
 //
 // Resolution is deny by default. It follows at most [DefaultMaxDepth]
 // nested steps (configurable) and then fails with [ErrResolutionDepth]
@@ -53,7 +54,9 @@
 // candidate by walking the model's edges through the tuples, check each
 // candidate, and return pages in ascending order with a cursor. They
 // never stop at a deadline or a count without saying so; a caller that
-// wants a bound sets Limit and continues with the cursor.
+// wants a bound sets Limit and continues with the cursor. When ListUsers
+// answers with a wildcard ("user:*"), it lists the users excluded from
+// it.
 //
 // # Conditions
 //
