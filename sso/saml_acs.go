@@ -1,6 +1,7 @@
 package sso
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -11,6 +12,9 @@ import (
 	saml2 "github.com/russellhaering/gosaml2"
 	"github.com/russellhaering/gosaml2/types"
 )
+
+// maxXMLTokens is gosaml2's default bound on the tokens of a document.
+const maxXMLTokens = 50000
 
 // maxACSForm bounds the body of a POST to the ACS endpoint.
 const maxACSForm = MaxResponseSize*4/3 + 8<<10
@@ -102,6 +106,12 @@ func (s *Service) verifySAML(conn *Connection, encoded string, now time.Time) (*
 	if err := checkXML(raw, MaxResponseSize); err != nil {
 		return nil, nil, fail(ReasonMalformed, "%v", err)
 	}
+	// gosaml2 refuses documents whose token bound exceeds its limit, with
+	// an error that its fallback to inflating hides; say it plainly.
+	if bound := 3*bytes.Count(raw, []byte("<")) + 1; bound > maxXMLTokens {
+		return nil, nil, fail(ReasonMalformed, "the response has too many XML elements (bound %d, "+
+			"limit %d): does the IdP send very many groups?", bound, maxXMLTokens)
+	}
 	sh, err := inspectResponse(raw)
 	if err != nil {
 		return nil, nil, fail(ReasonMalformed, "%v", err)
@@ -183,6 +193,7 @@ func samlError(err error) error {
 	if errors.As(err, &me) {
 		return &LoginError{Reason: ReasonMalformed, Detail: me.Error(), Err: err}
 	}
+
 	return &LoginError{Reason: ReasonSignature, Detail: "signature verification failed: " + err.Error(),
 		Err: err}
 }

@@ -409,3 +409,18 @@ func TestSAMLLoginCSRF(t *testing.T) {
 		})
 	}
 }
+
+// A response with more XML tokens than gosaml2 accepts is refused as
+// malformed, with a hint for the admin.
+func TestSAMLTooManyTokens(t *testing.T) {
+	t.Parallel()
+	st := newSAMLTest(t, nil)
+	id := st.start(t)
+	doc := signed(t, st, st.response(id))
+	end := bytes.LastIndex(doc, []byte("</samlp:Response>"))
+	doc = append(doc[:end:end], append(bytes.Repeat([]byte("<x/>"), 20000), doc[end:]...)...)
+	_, err := st.accept(doc, id)
+	if sso.ReasonOf(err) != sso.ReasonMalformed || !strings.Contains(err.Error(), "groups") {
+		t.Fatalf("error %v", err)
+	}
+}
