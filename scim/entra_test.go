@@ -176,3 +176,39 @@ func TestEntraGroupSequence(t *testing.T) {
 		t.Errorf("filter on the renamed group: %s", r.raw)
 	}
 }
+
+// TestEntraValidatorPathlessFilteredKeys follows the Entra SCIM
+// validator's "replace attributes" request: a pathless replace whose keys
+// are paths with value filters and URN prefixes.
+func TestEntraValidatorPathlessFilteredKeys(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.do("POST", "/Users", entraUser("v@contoso.com", "v")).must(t, 201).body["id"].(string)
+	r := h.do("PATCH", "/Users/"+id, patchBody(map[string]any{"op": "replace", "value": map[string]any{
+		"userName":                           "v2@contoso.com",
+		"active":                             false,
+		`emails[type eq "work"].value`:       "v2@contoso.com",
+		`phoneNumbers[type eq "work"].value`: "+1 555 0100",
+		`addresses[type eq "work"].locality`: "Redmond",
+		"name.familyName":                    "Validator",
+		SchemaEnterpriseUser + ":manager":    "mgr-1",
+		SchemaEnterpriseUser + ":costCenter": "CC-7",
+	}})).must(t, 200)
+	for path, want := range map[string]any{
+		"userName": "v2@contoso.com", "active": false, "emails.0.value": "v2@contoso.com",
+		"phoneNumbers.0.value": "+1 555 0100", "phoneNumbers.0.type": "work",
+		"addresses.0.locality": "Redmond", "name.familyName": "Validator",
+	} {
+		if got := get(r.body, path); got != want {
+			t.Errorf("%s = %v, want %v", path, got, want)
+		}
+	}
+	ent := r.body[SchemaEnterpriseUser].(map[string]any)
+	if get(ent, "manager.value") != "mgr-1" || ent["costCenter"] != "CC-7" {
+		t.Errorf("enterprise = %v", ent)
+	}
+	r = h.do("GET", "/Users?filter="+q(`userName eq "V2@CONTOSO.COM"`), nil).must(t, 200)
+	if r.body["totalResults"] != 1.0 {
+		t.Errorf("lookup by the new userName in another case: %s", r.raw)
+	}
+}
