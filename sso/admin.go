@@ -23,6 +23,7 @@ const certificateWarning = 30 * 24 * time.Hour
 //	PUT    /connections/{id}             replace
 //	DELETE /connections/{id}             delete
 //	POST   /connections/{id}/test        validate again and report certificates
+//	POST   /connections/{id}/refresh     fetch the IdP metadata from its URL now
 //	GET    /connections/{id}/attempts    recent login attempts (?limit=)
 //
 // Errors use the envelope {"error": {"code", "message"}}. Without
@@ -35,6 +36,7 @@ func (s *Service) AdminHandler() http.Handler {
 	mux.HandleFunc("PUT /connections/{id}", s.admin(s.putConnection))
 	mux.HandleFunc("DELETE /connections/{id}", s.admin(s.deleteConnection))
 	mux.HandleFunc("POST /connections/{id}/test", s.admin(s.testConnection))
+	mux.HandleFunc("POST /connections/{id}/refresh", s.admin(s.refreshConnection))
 	mux.HandleFunc("GET /connections/{id}/attempts", s.admin(s.listAttempts))
 	return mux
 }
@@ -164,6 +166,22 @@ func (s *Service) testConnection(w http.ResponseWriter, r *http.Request, org str
 		return err
 	}
 	httpjson.Write(w, http.StatusOK, result)
+	return nil
+}
+
+// refreshConnection fetches a SAML connection's metadata from its URL now;
+// on failure the connection keeps its last good metadata.
+func (s *Service) refreshConnection(w http.ResponseWriter, r *http.Request, org string) error {
+	c, err := s.RefreshMetadata(r.Context(), org, r.PathValue("id"))
+	var ve *ValidationError
+	switch {
+	case errors.As(err, &ve):
+		return httpjson.Errorf(http.StatusBadGateway, "metadata_refresh_failed",
+			"The metadata could not be refreshed (%s: %s); the last good copy is kept.", ve.Field, ve.Problem)
+	case err != nil:
+		return err
+	}
+	httpjson.Write(w, http.StatusOK, s.view(c))
 	return nil
 }
 

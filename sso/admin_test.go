@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -218,5 +219,38 @@ func TestDefaultClientRefusesPrivateAddresses(t *testing.T) {
 		if !errors.As(err, &ve) || !strings.Contains(ve.Problem, "not a public address") {
 			t.Errorf("%s: %v", u, err)
 		}
+	}
+}
+
+func TestAdminRefreshMetadata(t *testing.T) {
+	t.Parallel()
+	a := newAdminTest(t)
+	var mu sync.Mutex
+	status := http.StatusOK
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(a.idp.Metadata()))
+	}))
+	t.Cleanup(srv.Close)
+	body := jsonString(map[string]any{"protocol": "saml", "saml": map[string]any{"idp_metadata_url": srv.URL}})
+	code, out := a.do(t, "org_a", "POST", "/connections", body)
+	if code != http.StatusCreated {
+		t.Fatalf("create: %d %v", code, out)
+	}
+	id := out["id"].(string)
+	if code, out := a.do(t, "org_a", "POST", "/connections/"+id+"/refresh", ""); code != http.StatusOK {
+		t.Errorf("refresh: %d %v", code, out)
+	}
+	mu.Lock()
+	status = http.StatusInternalServerError
+	mu.Unlock()
+	code, out = a.do(t, "org_a", "POST", "/connections/"+id+"/refresh", "")
+	if code != http.StatusBadGateway || errorCode(out) != "metadata_refresh_failed" {
+		t.Errorf("failed refresh: %d %v", code, out)
+	}
+	if code, _ := a.do(t, "org_b", "POST", "/connections/"+id+"/refresh", ""); code != http.StatusNotFound {
+		t.Errorf("refresh from another organization: %d", code)
 	}
 }
