@@ -1,11 +1,32 @@
 // Package scimsql is the [scim.Store] for SQLite and PostgreSQL.
 //
-// Filters on userName, externalId, id, displayName, active, emails.value
-// and meta.lastModified are translated into SQL served by indexes; what
-// cannot be translated exactly is narrowed in SQL where possible and
-// evaluated with [scim.Filter.Match] on the rows that remain. Group members
-// live in their own table, so adding one member to a large group or
-// deleting the group never reads the other members.
+// # Queries
+//
+// Equality on userName, externalId, id, displayName, active and
+// emails.value (Entra ID's emails[type eq "work"].value lookup included),
+// userName sw with an ASCII prefix, and meta.lastModified comparisons are
+// translated into SQL served by indexes, as are sorts by id, userName,
+// displayName, meta.created and meta.lastModified. What cannot be
+// translated exactly is narrowed in SQL where an and allows and evaluated
+// with [scim.Filter.Match] on the rows that remain; the rest (co, ew, ne,
+// not) reads the directory's rows. Statements are prepared once and
+// cached.
+//
+// # Writes
+//
+// Every Update is one database transaction, retried on transient
+// conflicts, and writes its outbox events in it. Group members live in
+// their own table keyed by directory, group and member, so adding one
+// member to a large group or deleting the group never reads the other
+// members. userName uniqueness is a unique index on the folded name.
+//
+// # PostgreSQL
+//
+// Text keys use the C collation, so that order matches Go's. Writers that
+// emit events take a transaction-level advisory lock, so that events
+// become visible in sequence order (the price: SCIM writes are
+// serialized). The planner needs statistics; after a bulk import, run
+// ANALYZE.
 package scimsql
 
 import (
