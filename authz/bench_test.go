@@ -6,6 +6,7 @@ import (
 	"os"
 	"sync"
 	"testing"
+	"time"
 )
 
 // benchSizes are the tuple counts the benchmarks run at, to show how
@@ -156,6 +157,24 @@ func BenchmarkParseDSL(b *testing.B) {
 	for b.Loop() {
 		if _, err := ParseDSL(string(src)); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCheckNestedStaleCache is CheckNested answered from the
+// opt-in InsecureStaleCheckTTL cache.
+func BenchmarkCheckNestedStaleCache(b *testing.B) {
+	s := benchService(b, 10_000)
+	cached, err := New(Config{Store: s.store, InsecureStaleCheckTTL: time.Hour})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	req := CheckRequest{Object: "document:target", Relation: "viewer", User: "user:anne"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if ok, err := cached.Check(ctx, "org", req); !ok || err != nil {
+			b.Fatal(ok, err)
 		}
 	}
 }

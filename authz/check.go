@@ -35,7 +35,19 @@ func (s *Service) Check(ctx context.Context, org string, req CheckRequest) (bool
 	if err != nil {
 		return false, err
 	}
-	return s.checkWith(ctx, org, cm, req)
+	if s.cache == nil || !cacheable(req) {
+		return s.checkWith(ctx, org, cm, req)
+	}
+	now := s.clock()
+	key, ok, hit := s.cache.get(org, cm.id, req, now)
+	if hit {
+		return ok, nil
+	}
+	ok, err = s.checkWith(ctx, org, cm, req)
+	if err == nil {
+		s.cache.put(key, ok, now)
+	}
+	return ok, err
 }
 
 func (s *Service) checkWith(ctx context.Context, org string, cm *compiledModel,

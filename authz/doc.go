@@ -84,9 +84,12 @@
 // are linearizable, so once Write returns, a Check on any instance that
 // shares the Store sees the change (read your writes).
 //
-// There is no cache of check results: a hot check costs a few store
-// lookups. A result cache that keeps this promise would need the change
-// log's cursor as part of its key (or invalidation from ReadChanges); it
+// By default nothing caches check answers: a hot check costs a few store
+// lookups. [Config.InsecureStaleCheckTTL] opts into a per-instance cache
+// of answers with bounded staleness: writes through the same Service
+// take effect at once, but a revocation through another instance may
+// keep granting here for up to the TTL. A cache that kept the promise
+// across instances would need the change log's position in its key; it
 // is not built.
 //
 // # Events

@@ -60,6 +60,7 @@ func (s *Service) DeleteMatching(ctx context.Context, org string, f Filter) (int
 	if err := s.store.Write(ctx, org, b); err != nil {
 		return 0, fmt.Errorf("authz: deleting tuples: %w", err)
 	}
+	s.invalidate(org)
 	return len(ts), nil
 }
 

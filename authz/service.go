@@ -44,6 +44,14 @@ type Config struct {
 	Clock func() time.Time
 	// MaxDepth bounds nested resolution; zero means DefaultMaxDepth.
 	MaxDepth int
+	// InsecureStaleCheckTTL, when positive, lets Check answer from a
+	// per-instance cache of earlier answers for up to this long. Writes
+	// through this Service take effect at once, but a tuple deleted
+	// through another instance (a revoked share or role) may still grant
+	// access here until its entry expires: it gives up read-your-writes
+	// across instances for speed. Requests with a Context or contextual
+	// tuples are never cached. Zero, the default, caches nothing.
+	InsecureStaleCheckTTL time.Duration
 }
 
 // Service answers authorization questions over a [Store]. It is safe for
@@ -58,6 +66,8 @@ type Service struct {
 
 	mu     sync.RWMutex
 	models map[modelKey]*compiledModel // versions never change
+
+	cache *checkCache // nil unless Config.InsecureStaleCheckTTL is set
 }
 
 type modelKey struct{ org, id string }
@@ -68,7 +78,7 @@ func (s *Service) cached(org, id string) *compiledModel {
 	return s.models[modelKey{org, id}]
 }
 
-func (s *Service) cache(org, id string, cm *compiledModel) {
+func (s *Service) keepCompiled(org, id string, cm *compiledModel) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.models[modelKey{org, id}] = cm
@@ -93,6 +103,7 @@ func New(cfg Config) (*Service, error) {
 	if s.maxDepth == 0 {
 		s.maxDepth = DefaultMaxDepth
 	}
+	s.cache = newCheckCache(cfg.InsecureStaleCheckTTL)
 	return s, nil
 }
 
@@ -110,7 +121,8 @@ func (s *Service) WriteModel(ctx context.Context, org string, m *Model) (string,
 	if err := s.store.WriteModel(ctx, org, StoredModel{ID: id, CreatedAt: s.clock().UTC(), Model: m}); err != nil {
 		return "", fmt.Errorf("authz: saving model: %w", err)
 	}
-	s.cache(org, id, cm)
+	cm.id = id
+	s.keepCompiled(org, id, cm)
 	return id, nil
 }
 
@@ -156,6 +168,7 @@ func (s *Service) compiled(ctx context.Context, org, id string) (*compiledModel,
 	if err != nil {
 		return nil, fmt.Errorf("authz: stored model %s: %w", sm.ID, err)
 	}
-	s.cache(org, sm.ID, cm)
+	cm.id = sm.ID
+	s.keepCompiled(org, sm.ID, cm)
 	return cm, nil
 }

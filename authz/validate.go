@@ -45,6 +45,7 @@ func (e *ModelError) Unwrap() error { return ErrInvalidModel }
 
 // compiledModel is a validated model with its lookups built.
 type compiledModel struct {
+	id    string // the stored version's ID, once stored
 	m     *Model
 	types map[string]*typeInfo
 	conds map[string]*compiledCondition

@@ -53,6 +53,7 @@ func (s *Service) Write(ctx context.Context, org string, req WriteRequest) error
 	if err := s.store.Write(ctx, org, b); err != nil {
 		return fmt.Errorf("authz: writing tuples: %w", err)
 	}
+	s.invalidate(org)
 	return nil
 }
 
@@ -134,4 +135,11 @@ func (cm *compiledModel) validateContext(t Tuple) error {
 		}
 	}
 	return nil
+}
+
+// invalidate hides the organization's cached check answers after a write.
+func (s *Service) invalidate(org string) {
+	if s.cache != nil {
+		s.cache.invalidate(org)
+	}
 }
