@@ -213,6 +213,8 @@ func (s *Service) serveResources(w http.ResponseWriter, r *request, rt route) er
 	switch {
 	case rt.search && r.Method == http.MethodPost:
 		return s.serveSearch(w, r, res)
+	case rt.search:
+		return errorf(http.StatusMethodNotAllowed, "", "use POST for .search")
 	case rt.id == "" && r.Method == http.MethodGet:
 		sr, err := listParams(r.URL.Query())
 		if err != nil {

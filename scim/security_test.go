@@ -173,6 +173,7 @@ func TestBadRequests(t *testing.T) {
 		{"unknown user", "GET", "/Users/usr_nope", nil, 404, ""},
 		{"unknown endpoint", "GET", "/Widgets", nil, 404, ""},
 		{"method", "DELETE", "/Users", nil, 405, ""},
+		{"GET .search", "GET", "/Users/.search", nil, 405, ""},
 		{"PUT id mismatch", "PUT", "/Users/usr_a", map[string]any{"id": "usr_b", "userName": "x"}, 400, ScimTypeMutability},
 	}
 	for _, tc := range cases {
