@@ -88,5 +88,11 @@ func FuzzCheck(f *testing.F) {
 		if err == nil && len(p.Items) > 1 {
 			t.Fatalf("ListObjects(%q, %q, %q) = %v", typ, relation, user, p.Items)
 		}
+		u, err := s.ListUsers(ctx, org, ListUsersRequest{Object: object, Relation: relation, UserType: user})
+		if err == nil && len(u.Items) > 1 {
+			t.Fatalf("ListUsers(%q, %q, %q) = %v", object, relation, user, u.Items)
+		}
+		_, _ = s.Expand(ctx, org, ExpandRequest{Object: object, Relation: relation})
+		_, _ = s.Explain(ctx, org, CheckRequest{Object: object, Relation: relation, User: user})
 	})
 }
