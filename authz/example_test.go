@@ -102,3 +102,48 @@ type document
 	// denied user:bob document:plan
 	// user:bob 403
 }
+
+func ExampleService_ListObjects() {
+	ctx := context.Background()
+	s, _ := authz.New(authz.Config{Store: authz.NewMemoryStore()})
+	_, _ = s.WriteModelDSL(ctx, "org_acme", `model
+  schema 1.1
+type user
+type document
+  relations
+    define viewer: [user]
+`)
+	for _, doc := range []string{"a", "b", "c", "d", "e"} {
+		_ = s.Write(ctx, "org_acme", authz.WriteRequest{Writes: []authz.Tuple{
+			{Object: "document:" + doc, Relation: "viewer", User: "user:anne"}}})
+	}
+	req := authz.ListObjectsRequest{Type: "document", Relation: "viewer", User: "user:anne", Limit: 2}
+	for {
+		page, err := s.ListObjects(ctx, "org_acme", req)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Println(page.Items)
+		if page.Cursor == "" {
+			break
+		}
+		req.Cursor = page.Cursor
+	}
+	// Output:
+	// [document:a document:b]
+	// [document:c document:d]
+	// [document:e]
+}
+
+func ExampleParseDSL_error() {
+	_, err := authz.ParseDSL(`model
+  schema 1.1
+type user
+type document
+  relations
+    define owner: [user]
+    define viewer: [user] or ownr
+`)
+	fmt.Println(err)
+	// Output: authz: line 7: type "document", relation "viewer": relation "ownr" is not defined on type "document"
+}
