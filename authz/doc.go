@@ -52,7 +52,9 @@
 // relation) and [Service.ListUsers] (every user of a type, or userset,
 // holding a relation on an object) are complete: they find every
 // candidate by walking the model's edges through the tuples, check each
-// candidate, and return pages in ascending order with a cursor. They
+// candidate (ListObjects skips the checks for relations made only of
+// unions, where reachability is the answer), and return pages in
+// ascending order with a cursor. They
 // never stop at a deadline or a count without saying so; a caller that
 // wants a bound sets Limit and continues with the cursor. When ListUsers
 // answers with a wildcard ("user:*"), it lists the users excluded from
@@ -80,9 +82,10 @@
 // # Consistency
 //
 // The Service keeps no tuples of its own and caches only compiled model
-// versions, which never change. Every Check reads the Store, and Stores
-// are linearizable, so once Write returns, a Check on any instance that
-// shares the Store sees the change (read your writes).
+// versions, which never change. Every Check reads the Store (unless the
+// opt-in cache below is on), and Stores are linearizable, so once Write
+// returns, a Check on any instance that shares the Store sees the change
+// (read your writes).
 //
 // By default nothing caches check answers: a hot check costs a few store
 // lookups. [Config.InsecureStaleCheckTTL] opts into a per-instance cache
@@ -106,11 +109,25 @@
 // tuples and the change log by it; no request reads another
 // organization's tuples or models.
 //
+// # Threat model and what is checked
+//
+// The package decides; it does not authenticate. [Service.Middleware]
+// trusts the User and Organization functions the host gives it, and
+// [Service.Handler] trusts its Organization function to have checked that
+// the caller administers that organization: the host MUST derive them
+// from an authenticated session, never from a header the client sets.
+// Everything else is input: objects, users and relations are checked for
+// form and against the model, request bodies, DSL sources, batches,
+// contextual tuples, rewrite nesting and condition costs are bounded,
+// errors never carry another organization's data, and every failure in
+// the middleware denies (fails closed).
+//
 // # Writing a Store
 //
-// A [Store] keeps models, tuples and the change log per organization, and
-// must serve Lookup and Read by object and relation, and Read by user,
-// object type and relation, from an index. authztest.TestStore checks an
-// implementation; [NewMemoryStore] and package authzsql (SQLite and
-// PostgreSQL) pass it.
+// A [Store] keeps models, tuples, the change log and the outbox per
+// organization, and must serve Lookup, ReadDirect and Read by object and
+// relation, and Read by user, object type and relation, from an index.
+// authztest.TestStore checks an implementation and authztest.TestEngine
+// runs the engine's property test on it; [NewMemoryStore] and package
+// authzsql (SQLite and PostgreSQL) pass both.
 package authz
