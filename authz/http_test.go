@@ -81,7 +81,8 @@ func TestMiddleware(t *testing.T) {
 		{"no user", "/docs/plan", "acme", "", http.StatusUnauthorized, "unauthenticated"},
 		{"other organization", "/docs/plan", "evil", "user:anne", http.StatusInternalServerError, "authorization_failed"},
 		{"no organization", "/docs/plan", "", "user:anne", http.StatusForbidden, "forbidden"},
-		{"malformed user", "/docs/plan", "acme", "anne", http.StatusInternalServerError, "authorization_failed"},
+		{"malformed user", "/docs/plan", "acme", "anne", http.StatusNotFound, "not_found"},
+		{"object id with a hash", "/docs/plan%23owner", "acme", "user:anne", http.StatusNotFound, "not_found"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -105,7 +106,7 @@ func TestMiddleware(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(denials) != 5 || denials[0].User != "user:eve" || denials[0].Object != "document:plan" {
+	if len(denials) != 6 || denials[0].User != "user:eve" || denials[0].Object != "document:plan" {
 		t.Errorf("denials reported = %+v", denials)
 	}
 	if _, err := s.Middleware(MiddlewareConfig{Relation: "viewer"}); err == nil {
@@ -215,6 +216,9 @@ func TestAdminHandler(t *testing.T) {
 		{"new model DSL", "POST", "/model", "acme", "text/plain", RolesModel, 201, ""},
 		{"bad model DSL", "POST", "/model", "acme", "text/plain", "model\n schema 1.1\ntype user\ntype d\n relations\n  define v: [nobody]", 400, "invalid_model"},
 		{"not an admin", "GET", "/tuples", "", "", "", 403, "forbidden"},
+		{"wrong content type", "POST", "/check", "acme", "application/xml", "<check/>", 415, "unsupported_media_type"},
+		{"body too large", "POST", "/tuples", "acme", js, `{"writes":[` + strings.Repeat(" ", 1<<20) + `]}`, 413, "body_too_large"},
+		{"trailing data", "POST", "/check", "acme", js, `{"object":"document:a","relation":"viewer","user":"user:anne"} {}`, 400, "invalid_json"},
 	}
 	for _, tc := range tests {
 		status, body := do(tc.method, tc.path, tc.org, tc.ctype, tc.body)

@@ -88,6 +88,11 @@ func (s *Service) authorize(r *http.Request, cfg *MiddlewareConfig) error {
 	}
 	ok, err := s.Check(r.Context(), d.Organization, req)
 	switch {
+	case errors.Is(err, ErrInvalidRequest):
+		// A malformed object from the URL (such as an ID with "#" or
+		// "@") names nothing that could be granted.
+		d.Err = err
+		return s.deny(r, cfg, d, httpjson.Errorf(http.StatusNotFound, "not_found", "There is no such object."))
 	case err != nil:
 		d.Err = err
 		s.log.WarnContext(r.Context(), "authz: check failed", "organization", d.Organization,

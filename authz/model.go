@@ -209,8 +209,9 @@ func (w *Rewrite) directTypes() []TypeRef {
 // nameStop marks the bytes that cannot appear in a name.
 var nameStop = byteSet(":#*@ \t\r\n,()[]{}")
 
-// idStop marks the bytes that cannot appear in an object ID.
-var idStop = byteSet("#@ \t\r\n")
+// idStop marks the bytes that cannot appear in an object ID. "@" may:
+// as in OpenFGA, email addresses are valid IDs.
+var idStop = byteSet("#: \t\r\n")
 
 func byteSet(chars string) (set [256]bool) {
 	for i := 0; i < len(chars); i++ {

@@ -41,8 +41,7 @@ const (
 // SplitObject splits "type:id" into its parts.
 func SplitObject(s string) (typ, id string, err error) {
 	typ, id, ok := strings.Cut(s, ":")
-	if !ok || !validName(typ) || id == "" || len(id) > maxIDLen ||
-		strings.ContainsAny(id, "#: \t\r\n") { // as OpenFGA: email addresses are valid IDs
+	if !ok || !validName(typ) || id == "" || len(id) > maxIDLen || hasAny(id, &idStop) {
 		return "", "", fmt.Errorf("authz: %q is not an object of the form type:id", s)
 	}
 	return typ, id, nil

@@ -114,3 +114,29 @@ func TestDeleteMatchingAndChanges(t *testing.T) {
 		t.Errorf("Models = %v, %v", ms, err)
 	}
 }
+
+func TestObjectAndUserForms(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in string
+		ok bool
+	}{
+		{"user:anne", true},
+		{"user:anne@example.com", true}, // emails are IDs, as in OpenFGA
+		{"user:*", true},
+		{"group:eng#member", true},
+		{"user:", false},
+		{":anne", false},
+		{"user", false},
+		{"user:a:b", false},
+		{"user:a b", false},
+		{"user:*#member", false},
+		{"group:eng#", false},
+		{"gr oup:eng", false},
+	}
+	for _, tc := range tests {
+		if _, err := parseUser(tc.in); (err == nil) != tc.ok {
+			t.Errorf("parseUser(%q) = %v, want ok %v", tc.in, err, tc.ok)
+		}
+	}
+}
