@@ -2,6 +2,7 @@ package scim_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -56,4 +57,20 @@ func Example() {
 	// scim.user.created jdoe@acme.example active: true
 	// scim.user.updated jdoe@acme.example active: false
 	// scim.user.deactivated jdoe@acme.example active: false
+}
+
+// ExampleSecret shows that a token's secret prints, logs and marshals
+// redacted; only Reveal gives it, to hand to the identity provider once.
+func ExampleSecret() {
+	ctx := context.Background()
+	svc, _ := scim.New(scim.Config{Store: scim.NewMemoryStore()})
+	dir, _ := svc.CreateDirectory(ctx, "org_acme", "Entra ID")
+	tok, secret, _ := svc.IssueToken(ctx, "org_acme", dir.ID, "entra")
+
+	js, _ := json.Marshal(map[string]any{"token": secret})
+	fmt.Println(secret, string(js))
+	fmt.Println(strings.HasPrefix(secret.Reveal(), "ghscim_"), tok.Hint == "..."+secret.Reveal()[len(secret.Reveal())-4:])
+	// Output:
+	// [REDACTED] {"token":"[REDACTED]"}
+	// true true
 }
