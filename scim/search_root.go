@@ -3,24 +3,29 @@ package scim
 import (
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 )
 
 // serveRootSearch answers POST /.search across users and groups (RFC
-// 7644 section 3.4.3): users first, then groups, each in its own order,
-// paged as one list. A resource type on whose schema the filter names an
-// unknown attribute contributes nothing; sortBy is not supported here.
+// 7644 section 3.4.3): users first, then groups, each in ID order, paged
+// as one list, or with sortBy both merged in that attribute's order. A
+// resource type on whose schema the filter names an unknown attribute
+// contributes nothing; one without the sort attribute sorts as missing.
 func (s *Service) serveRootSearch(w http.ResponseWriter, r *request) error {
 	var sr searchRequest
 	if err := r.decode(&sr); err != nil {
 		return err
 	}
-	if sr.SortBy != "" || sr.Cursor != nil {
-		return errorf(400, ScimTypeInvalidValue, "sortBy and cursor are not supported on /.search")
+	if sr.Cursor != nil {
+		return errorf(400, ScimTypeInvalidValue, "cursor paging is not supported on /.search")
 	}
 	types, queries, err := s.rootQueries(sr)
 	if err != nil {
 		return err
+	}
+	if sr.SortBy != "" {
+		return s.serveRootSorted(w, r, sr, types, queries)
 	}
 	resp := listResponse{Schemas: []string{schemaListResponse}, Resources: []map[string]any{},
 		StartIndex: queries[0].StartIndex}
@@ -50,13 +55,16 @@ func (s *Service) serveRootSearch(w http.ResponseWriter, r *request) error {
 	return nil
 }
 
-// rootQueries makes one query per resource type the filter applies to.
+// rootQueries makes one query per resource type the filter applies to;
+// the sort attribute is resolved per type, nil where the type lacks it.
 func (s *Service) rootQueries(sr searchRequest) ([]*resourceType, []Query, error) {
 	var types []*resourceType
 	var queries []Query
 	var firstErr error
+	unsorted := sr
+	unsorted.SortBy = ""
 	for _, rt := range []*resourceType{s.schemas.user, s.schemas.group} {
-		q, err := s.query(rt, sr)
+		q, err := s.query(rt, unsorted)
 		var e *Error
 		if errors.As(err, &e) && e.ScimType == ScimTypeInvalidFilter {
 			firstErr = err
@@ -65,12 +73,93 @@ func (s *Service) rootQueries(sr searchRequest) ([]*resourceType, []Query, error
 		if err != nil {
 			return nil, nil, err
 		}
+		if sr.SortBy != "" {
+			q.SortBy, _ = rt.sortPath(sr.SortBy)
+		}
 		types, queries = append(types, rt), append(queries, q)
 	}
 	if len(types) == 0 {
 		return nil, nil, firstErr
 	}
+	if sr.SortBy != "" && !slices.ContainsFunc(queries, func(q Query) bool { return q.SortBy != nil }) {
+		return nil, nil, errorf(400, ScimTypeInvalidValue, "unknown sortBy attribute %q", sr.SortBy)
+	}
 	return types, queries, nil
+}
+
+// maxRootSortWindow bounds startIndex+count for a sorted root search,
+// which reads that many resources of each type to merge them.
+const maxRootSortWindow = 10_000
+
+// serveRootSorted merges the types' sorted pages.
+func (s *Service) serveRootSorted(w http.ResponseWriter, r *request, sr searchRequest,
+	types []*resourceType, queries []Query) error {
+	skip, want := queries[0].StartIndex-1, queries[0].Count
+	if skip+want > maxRootSortWindow {
+		return errorf(400, ScimTypeTooMany, "a sorted /.search reaches at most %d results", maxRootSortWindow)
+	}
+	resp := listResponse{Schemas: []string{schemaListResponse}, Resources: []map[string]any{},
+		StartIndex: skip + 1}
+	err := s.store.View(r.ctx(), r.dir.ID, func(rd Reader) error {
+		var all []*Resource
+		paths := map[Kind]*AttrPath{}
+		for i, rt := range types {
+			q := queries[i]
+			q.StartIndex, q.Count = 1, skip+want
+			page, err := s.list(r.ctx(), rd, rt.kind, q)
+			if err != nil {
+				return err
+			}
+			resp.TotalResults += page.Total
+			all = append(all, page.Resources...)
+			paths[rt.kind] = q.SortBy
+		}
+		sortMixed(all, paths, queries[0].Descending)
+		for _, res := range PageOf(all, Query{StartIndex: skip + 1, Count: want}) {
+			page := &Page{Resources: []*Resource{res}}
+			if err := s.appendRendered(r, rd, s.schemas.of(res.Kind), page, sr, &resp); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	resp.ItemsPerPage = len(resp.Resources)
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// sortMixed sorts users and groups together by each kind's sort path, as
+// SortResources does for one kind.
+func sortMixed(rs []*Resource, paths map[Kind]*AttrPath, descending bool) {
+	key := func(r *Resource) (any, bool) {
+		if p := paths[r.Kind]; p != nil {
+			return SortKey(r, *p)
+		}
+		return nil, false
+	}
+	slices.SortStableFunc(rs, func(a, b *Resource) int {
+		ka, oka := key(a)
+		kb, okb := key(b)
+		c := 0
+		switch {
+		case oka && okb:
+			c = compareAny(ka, kb)
+		case oka:
+			c = -1
+		case okb:
+			c = 1
+		}
+		if c == 0 {
+			c = strings.Compare(a.ID, b.ID)
+		}
+		if descending {
+			return -c
+		}
+		return c
+	})
 }
 
 func (s *Service) appendRendered(r *request, rd Reader, rt *resourceType, page *Page,

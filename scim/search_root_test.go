@@ -22,7 +22,15 @@ func TestRootSearch(t *testing.T) {
 			[]string{"Team ben", "Team Gamma"}, 200},
 		{"users only attribute", map[string]any{"filter": `userName eq "ben"`}, 1, []string{"Team ben"}, 200},
 		{"count 0", map[string]any{"count": 0}, 3, nil, 200},
+		{"sorted across types", map[string]any{"filter": `displayName sw "team"`, "sortBy": "displayName",
+			"sortOrder": "descending"}, 3, []string{"Team Gamma", "Team ben", "Team ann"}, 200},
+		{"sorted page", map[string]any{"sortBy": "displayName", "startIndex": 2, "count": 1}, 3,
+			[]string{"Team ben"}, 200},
+		{"sorted by a users-only attribute", map[string]any{"sortBy": "userName"}, 3,
+			[]string{"Team ann", "Team ben", "Team Gamma"}, 200},
 		{"unknown everywhere", map[string]any{"filter": `shoeSize eq "1"`}, 0, nil, 400},
+		{"unknown sortBy", map[string]any{"sortBy": "shoeSize"}, 0, nil, 400},
+		{"cursor", map[string]any{"cursor": ""}, 0, nil, 400},
 	}
 	for _, tc := range cases {
 		r := h.do("POST", "/.search", tc.body)
