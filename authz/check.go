@@ -79,6 +79,9 @@ func (cm *compiledModel) validateQuery(object, relation, user string) (userRef, 
 	if cm.types[u.typ] == nil {
 		return userRef{}, fmt.Errorf("%w: user type %q is not defined", ErrInvalidRequest, u.typ)
 	}
+	if u.rel != "" && cm.lookup(u.typ, u.rel) == nil {
+		return userRef{}, fmt.Errorf("%w: type %q has no relation %q", ErrInvalidRequest, u.typ, u.rel)
+	}
 	return u, nil
 }
 

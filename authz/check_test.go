@@ -89,6 +89,7 @@ func TestCheckErrors(t *testing.T) {
 		{"bad object", CheckRequest{Object: "document", Relation: "viewer", User: "user:a"}, ErrInvalidRequest},
 		{"bad user", CheckRequest{Object: "document:a", Relation: "viewer", User: "anne"}, ErrInvalidRequest},
 		{"unknown user type", CheckRequest{Object: "document:a", Relation: "viewer", User: "robot:a"}, ErrInvalidRequest},
+		{"unknown userset relation", CheckRequest{Object: "document:a", Relation: "viewer", User: "group:a#nope"}, ErrInvalidRequest},
 		{"bad contextual tuple", CheckRequest{Object: "document:a", Relation: "viewer", User: "user:a",
 			ContextualTuples: []Tuple{tup("document:a", "viewer", "folder:x")}}, ErrInvalidRequest},
 		{"unknown model", CheckRequest{Object: "document:a", Relation: "viewer", User: "user:a", ModelID: "azm_x"}, ErrNotFound},
