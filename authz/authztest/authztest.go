@@ -37,6 +37,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) authz.Store) {
 		{"Events", testEvents},
 		{"OrganizationsIsolated", testIsolation},
 		{"ConcurrentWrites", testConcurrentWrites},
+		{"ConcurrentDuplicateWrites", testConcurrentDuplicates},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -474,5 +475,33 @@ func testEvents(t *testing.T, s authz.Store) {
 	}
 	if _, _, err := s.Events(ctx, "forged!", 10); err == nil {
 		t.Error("Events accepted a forged cursor")
+	}
+}
+
+func testConcurrentDuplicates(t *testing.T, s authz.Store) {
+	a := tup("doc:1", "viewer", "user:anne")
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			errs <- s.Write(ctx, org, authz.WriteBatch{Writes: []authz.Tuple{a}, Time: when})
+		})
+	}
+	wg.Wait()
+	close(errs)
+	won := 0
+	for err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, authz.ErrDuplicate):
+			t.Errorf("a racing duplicate write failed with %v, want ErrDuplicate", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d of 8 racing writes of one tuple succeeded, want 1", won)
+	}
+	if cs, _, _ := s.Changes(ctx, org, "", 0); len(cs) != 1 {
+		t.Errorf("racing writes of one tuple logged %d changes, want 1", len(cs))
 	}
 }
