@@ -22,6 +22,7 @@ type HandlerConfig struct {
 //
 //	GET  /model            the latest model version (JSON form)
 //	POST /model            a new version from the DSL (text/plain) or JSON
+//	GET  /models           the model versions, newest first, paged
 //	GET  /tuples           tuples; filters object_type, object_id, relation,
 //	                       user, user_type; paged with cursor and limit
 //	POST /tuples           a WriteRequest
@@ -45,6 +46,7 @@ func (s *Service) Handler(cfg HandlerConfig) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /model", h.wrap(h.getModel))
 	mux.HandleFunc("POST /model", h.wrap(h.postModel))
+	mux.HandleFunc("GET /models", h.wrap(h.getModels))
 	mux.HandleFunc("GET /tuples", h.wrap(h.getTuples))
 	mux.HandleFunc("POST /tuples", h.wrap(h.postTuples))
 	mux.HandleFunc("GET /changes", h.wrap(h.getChanges))
@@ -110,6 +112,22 @@ func (h *adminHandler) getModel(w http.ResponseWriter, r *http.Request, org stri
 		return err
 	}
 	httpjson.Write(w, http.StatusOK, sm)
+	return nil
+}
+
+func (h *adminHandler) getModels(w http.ResponseWriter, r *http.Request, org string) error {
+	limit, err := limitParam(r)
+	if err != nil {
+		return err
+	}
+	ms, next, err := h.s.Models(r.Context(), org, r.URL.Query().Get("cursor"), limit)
+	if err != nil {
+		return err
+	}
+	if ms == nil {
+		ms = []StoredModel{}
+	}
+	httpjson.Write(w, http.StatusOK, map[string]any{"models": ms, "cursor": next})
 	return nil
 }
 

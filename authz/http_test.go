@@ -213,6 +213,8 @@ func TestAdminHandler(t *testing.T) {
 		{"changes", "GET", "/changes", "acme", "", "", 200, ""},
 		{"model", "GET", "/model", "acme", "", "", 200, ""},
 		{"model in another org", "GET", "/model", "other", "", "", 404, "not_found"},
+		{"models", "GET", "/models?limit=5", "acme", "", "", 200, ""},
+		{"models bad cursor", "GET", "/models?cursor=!!", "acme", "", "", 400, "invalid_cursor"},
 		{"new model DSL", "POST", "/model", "acme", "text/plain", RolesModel, 201, ""},
 		{"bad model DSL", "POST", "/model", "acme", "text/plain", "model\n schema 1.1\ntype user\ntype d\n relations\n  define v: [nobody]", 400, "invalid_model"},
 		{"not an admin", "GET", "/tuples", "", "", "", 403, "forbidden"},
