@@ -178,3 +178,18 @@ func BenchmarkCheckNestedStaleCache(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkWrite writes one tuple per batch through the Service.
+func BenchmarkWrite(b *testing.B) {
+	s := benchService(b, 10_000)
+	ctx := context.Background()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		t := tup(fmt.Sprintf("document:w%d", i), "viewer", "user:writer")
+		if err := s.Write(ctx, "org", WriteRequest{Writes: []Tuple{t}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

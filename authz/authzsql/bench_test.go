@@ -217,3 +217,26 @@ func BenchmarkSQLiteListObjects(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSQLiteWrite writes batches of one and of 100 tuples through
+// the Service, each batch one transaction with its change log entries.
+func BenchmarkSQLiteWrite(b *testing.B) {
+	s := benchService(b, 10_000)
+	ctx := context.Background()
+	for _, size := range []int{1, 100} {
+		b.Run(fmt.Sprintf("batch=%d", size), func(b *testing.B) {
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				batch := make([]authz.Tuple, size)
+				for j := range batch {
+					n++
+					batch[j] = authz.Tuple{Object: fmt.Sprintf("document:w%d-%d", size, n), Relation: "viewer", User: "user:writer"}
+				}
+				if err := s.Write(ctx, "org", authz.WriteRequest{Writes: batch}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -53,3 +53,16 @@ func (s *Store) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	}
 	return st, nil
 }
+
+// txExec runs a statement of a write transaction through the prepared
+// statement of its text, bound to the transaction.
+func (s *Store) txExec(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	st, err := s.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return tx.ExecContext(ctx, q, args...)
+	}
+	return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+}

@@ -45,7 +45,7 @@ func (s *Store) deleteOne(ctx context.Context, tx *sql.Tx, org string, t authz.T
 	if err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, s.q.deleteTuple, c.args(org)...)
+	res, err := s.txExec(ctx, tx, s.q.deleteTuple, c.args(org)...)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (s *Store) insertOne(ctx context.Context, tx *sql.Tx, org string, t authz.T
 	if err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, s.q.insertTuple, append(c.args(org), name, cctx)...)
+	res, err := s.txExec(ctx, tx, s.q.insertTuple, append(c.args(org), name, cctx)...)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (s *Store) log(ctx context.Context, tx *sql.Tx, org string, op authz.Change
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, s.q.logChange, org, string(op), t.Object, t.Relation, t.User, name, cctx,
+	_, err = s.txExec(ctx, tx, s.q.logChange, org, string(op), t.Object, t.Relation, t.User, name, cctx,
 		s.db.Time(b.Time), ids.NewAt("azc", b.Time))
 	return err
 }
