@@ -189,3 +189,23 @@ func TestBuildModelInGo(t *testing.T) {
 		t.Errorf("built model differs from drive.fga (-want +got):\n%s", d)
 	}
 }
+
+// TestDSLRejectsWhatOpenFGARejects parses models that the OpenFGA
+// transformer refuses as syntax errors (testdata/invalid).
+func TestDSLRejectsWhatOpenFGARejects(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("testdata/invalid/*.fga")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no invalid models: %v", err)
+	}
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var se *SyntaxError
+		if _, err := ParseDSL(string(src)); !errors.As(err, &se) || se.Line == 0 {
+			t.Errorf("%s: err = %v, want a *SyntaxError with a line", filepath.Base(f), err)
+		}
+	}
+}
