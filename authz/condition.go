@@ -195,11 +195,13 @@ func convertParam(typ string, v any) (any, error) {
 	case "double":
 		return toFloat(v)
 	case "ipaddress":
-		s, ok := v.(string)
-		if _, err := netip.ParseAddr(s); !ok || err != nil {
+		s, _ := v.(string)
+		a, err := netip.ParseAddr(s)
+		if err != nil {
 			return nil, fmt.Errorf("want an IP address, got %v", v)
 		}
-		return s, nil
+		// The normal form, so that == compares addresses, not spellings.
+		return a.Unmap().String(), nil
 	case "string":
 		if s, ok := v.(string); ok {
 			return s, nil

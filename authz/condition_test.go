@@ -169,3 +169,27 @@ func TestConcurrentChecksAndWrites(t *testing.T) {
 	})
 	wg.Wait()
 }
+
+func TestIPAddressEquality(t *testing.T) {
+	t.Parallel()
+	cc, err := compileCondition(&Condition{Name: "same", Expression: "a == b",
+		Parameters: map[string]string{"a": "ipaddress", "b": "ipaddress"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"10.0.0.1", "10.0.0.1", true},
+		{"::ffff:10.0.0.1", "10.0.0.1", true},
+		{"2001:db8::1", "2001:0db8:0000::0001", true},
+		{"10.0.0.1", "10.0.0.2", false},
+	}
+	for _, tc := range tests {
+		got, err := cc.eval(map[string]any{"a": tc.a}, map[string]any{"b": tc.b})
+		if err != nil || got != tc.want {
+			t.Errorf("%s == %s: %v, %v; want %v", tc.a, tc.b, got, err, tc.want)
+		}
+	}
+}
