@@ -26,7 +26,8 @@ type organization
 `
 
 // OrganizationObject returns the object that stands for an organization in
-// a roles model: "organization:"+org.
+// a roles model: "organization:"+org. The organization ID must be a valid
+// object ID (no "#", ":" or whitespace), as the IDs of package ids are.
 func OrganizationObject(org string) string { return "organization:" + org }
 
 // AssignRole gives the user (such as "user:anne" or "group:eng#member")
