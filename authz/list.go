@@ -47,7 +47,9 @@ type listCursor struct {
 // find every candidate, then checks each candidate in order, so that the
 // answer is exactly the set of objects for which [Service.Check] says
 // yes. Each page repeats the walk; the cost grows with the number of
-// tuples reachable from the user.
+// tuples reachable from the user, and the candidates are held in memory
+// (keeping the walk's frontier in the cursor would bound that; it is not
+// done).
 //
 // When the relation is built only from unconditional direct types,
 // computed relations, tuple-to-userset and unions, reachability within
