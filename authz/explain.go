@@ -14,8 +14,8 @@ type Explanation struct {
 	// user:anne. Relations that the model computes from others (owner
 	// implies editor) do not appear as tuples.
 	Path []Tuple `json:"path,omitempty"`
-	// Tree, when denied, is how the relation resolves on the object, one
-	// level deep (see [Service.Expand]), for showing what would grant it.
+	// Tree, when denied, is how the relation resolves on the object, three
+	// levels deep (see [Service.Expand]), for showing what would grant it.
 	Tree *Tree `json:"tree,omitempty"`
 }
 
@@ -46,7 +46,7 @@ func (s *Service) Explain(ctx context.Context, org string, req CheckRequest) (*E
 		return &Explanation{Allowed: true, Path: path}, nil
 	}
 	tree, err := s.Expand(ctx, org, ExpandRequest{Object: req.Object, Relation: req.Relation,
-		ContextualTuples: req.ContextualTuples, ModelID: req.ModelID})
+		ContextualTuples: req.ContextualTuples, ModelID: req.ModelID, Levels: 3})
 	if err != nil {
 		return nil, err
 	}

@@ -174,3 +174,59 @@ func TestListUsersExcludedUnderWildcard(t *testing.T) {
 		t.Errorf("ListUsers (-want +got):\n%s", d)
 	}
 }
+
+func TestExpandDeep(t *testing.T) {
+	t.Parallel()
+	s, org := mustService(t, "drive.fga", driveData()...)
+	ctx := context.Background()
+	got, err := s.Expand(ctx, org, ExpandRequest{Object: "folder:sub", Relation: "viewer", Levels: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Collect the names reached and the users at direct nodes.
+	names, users := map[string]bool{}, map[string]bool{}
+	var walk func(*Tree)
+	walk = func(t *Tree) {
+		names[t.Name] = true
+		for _, u := range t.Users {
+			users[u] = true
+		}
+		for _, c := range t.Children {
+			walk(c)
+		}
+		for _, e := range t.Expanded {
+			walk(e)
+		}
+	}
+	walk(got)
+	for _, want := range []string{"folder:root#viewer", "group:all#member", "group:eng#member"} {
+		if !names[want] {
+			t.Errorf("deep expansion did not reach %s", want)
+		}
+	}
+	if !users["user:anne"] {
+		t.Error("deep expansion did not reach user:anne")
+	}
+	shallow, err := s.Expand(ctx, org, ExpandRequest{Object: "folder:sub", Relation: "viewer", Levels: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var truncated bool
+	walk = func(t *Tree) {
+		truncated = truncated || t.Truncated
+		for _, c := range t.Children {
+			walk(c)
+		}
+		for _, e := range t.Expanded {
+			walk(e)
+		}
+	}
+	walk(shallow)
+	if !truncated {
+		t.Error("a two-level expansion of a deeper tree does not say it was truncated")
+	}
+	// Cyclic groups end.
+	if _, err := s.Expand(ctx, org, ExpandRequest{Object: "group:loop1", Relation: "member", Levels: 8}); err != nil {
+		t.Errorf("expanding cyclic groups: %v", err)
+	}
+}
