@@ -13,6 +13,7 @@ import (
 	"github.com/gatehouse/gatehouse/authz"
 	"github.com/gatehouse/gatehouse/authz/authzsql"
 	"github.com/gatehouse/gatehouse/internal/sqlkit"
+	"github.com/gatehouse/gatehouse/internal/sqlkit/sqlkittest"
 )
 
 // benchTuples mirrors the data of package authz's benchmarks: n tuples,
@@ -60,8 +61,12 @@ func bulkLoad(b *testing.B, db *sql.DB, ts []authz.Tuple) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	stmt, err := tx.Prepare(`INSERT INTO authz_tuples (org, object_type, object_id, relation, user_type,
-		user_id, user_relation, condition_name) VALUES ('org', ?, ?, ?, ?, ?, ?, '')`)
+	kit, err := sqlkit.Wrap(db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	stmt, err := tx.Prepare(kit.Rebind(`INSERT INTO authz_tuples (org, object_type, object_id, relation, user_type,
+		user_id, user_relation, condition_name) VALUES ('org', ?, ?, ?, ?, ?, ?, '')`))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -235,6 +240,36 @@ func BenchmarkSQLiteWrite(b *testing.B) {
 				}
 				if err := s.Write(ctx, "org", authz.WriteRequest{Writes: batch}); err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkPostgresCheckNested is CheckNested on PostgreSQL (skipped
+// without GATEHOUSE_TEST_POSTGRES).
+func BenchmarkPostgresCheckNested(b *testing.B) {
+	db := sqlkittest.Postgres(b)
+	store := newStore(b, db)
+	s, err := authz.New(authz.Config{Store: store})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := s.WriteModelDSL(ctx, "org", benchModel); err != nil {
+		b.Fatal(err)
+	}
+	loaded := 0
+	for _, n := range []int{10_000, 100_000} {
+		ts := benchTuples(n)
+		bulkLoad(b, db, ts[loaded:])
+		loaded = len(ts)
+		b.Run(fmt.Sprintf("tuples=%d", n), func(b *testing.B) {
+			req := authz.CheckRequest{Object: "document:target", Relation: "viewer", User: "user:anne"}
+			b.ReportAllocs()
+			for b.Loop() {
+				if ok, err := s.Check(ctx, "org", req); err != nil || !ok {
+					b.Fatalf("Check = %v, %v", ok, err)
 				}
 			}
 		})
