@@ -12,7 +12,7 @@ import (
 // FuzzParseDSL checks that the parser never panics and that whatever it
 // accepts survives a JSON round trip unchanged and valid.
 func FuzzParseDSL(f *testing.F) {
-	files, _ := filepath.Glob("testdata/models/*.fga")
+	files, _ := filepath.Glob("testdata/*/*.fga") // valid and invalid models
 	for _, name := range files {
 		b, err := os.ReadFile(name)
 		if err == nil {
