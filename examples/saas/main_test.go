@@ -489,6 +489,16 @@ func (d *demo) signIn(c *http.Client, idpPage, subject string) (int, string) {
 	return code, page
 }
 
+// waitSSO waits for the demo's SSO connections to be in place.
+func (d *demo) waitSSO() {
+	d.t.Helper()
+	select {
+	case <-d.app.sso.ready:
+	case <-time.After(20 * time.Second):
+		d.t.Fatal("the SSO connections were not set up within 20 seconds")
+	}
+}
+
 func newBrowser() *http.Client {
 	jar, _ := cookiejar.New(nil)
 	return &http.Client{Jar: jar}
@@ -496,7 +506,7 @@ func newBrowser() *http.Client {
 
 func TestSingleSignOn(t *testing.T) {
 	d := startDemo(t)
-	<-d.app.sso.ready
+	d.waitSSO()
 
 	// By email: the verified domain routes Jane to the organization's
 	// first connection, SAML.
@@ -546,7 +556,7 @@ func TestSingleSignOn(t *testing.T) {
 
 func TestDeprovisionedUserCannotSignIn(t *testing.T) {
 	d := startDemo(t)
-	<-d.app.sso.ready
+	d.waitSSO()
 	var user struct {
 		ID string `json:"id"`
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -52,8 +54,27 @@ func newSSOFeature(ctx context.Context, a *app) (*ssoFeature, error) {
 		AllowEmail:   f.allowEmail,
 		Organization: a.adminOrganization,
 		Logger:       a.log.With("package", "sso"),
+		// The package's default client reaches only public addresses; the
+		// demo's identity provider is the demo itself, on loopback.
+		HTTPClient: selfClient(a.cfg.baseURL),
 	})
 	return f, err
+}
+
+// selfClient is an HTTP client that reaches the demo's own address and
+// nothing else.
+func selfClient(base string) *http.Client {
+	self := strings.TrimPrefix(strings.TrimPrefix(base, "http://"), "https://")
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.Proxy = nil
+	transport.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if addr != self {
+			return nil, fmt.Errorf("the demo's SSO client reaches only %s, not %s", self, addr)
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}
+	return &http.Client{Timeout: 10 * time.Second, Transport: transport}
 }
 
 func (f *ssoFeature) mount(mux *http.ServeMux) {
@@ -80,7 +101,7 @@ func (f *ssoFeature) background(ctx context.Context) {
 			close(f.ready)
 			return
 		}
-		if attempt == 10 {
+		if attempt%50 == 10 {
 			f.app.log.Warn("setting up the SSO connections", "err", err)
 		}
 		select {
