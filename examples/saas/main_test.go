@@ -447,14 +447,15 @@ func TestDocuments(t *testing.T) {
 }
 
 var (
-	formAction  = regexp.MustCompile(`<form method="post" action="([^"]+)">`)
+	formTag     = regexp.MustCompile(`(?i)<form method="(get|post)"(?: action="([^"]*)")?>`)
 	hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
 )
 
-// submit posts the first form of page with its hidden fields and extra.
-func submit(t *testing.T, c *http.Client, base, page string, extra url.Values) (int, string) {
+// submit sends the first form of page, which was served at pageURL, with
+// its hidden fields and extra.
+func submit(t *testing.T, c *http.Client, pageURL, page string, extra url.Values) (int, string) {
 	t.Helper()
-	m := formAction.FindStringSubmatch(page)
+	m := formTag.FindStringSubmatch(page)
 	if m == nil {
 		t.Fatalf("no form in:\n%s", page)
 	}
@@ -465,11 +466,18 @@ func submit(t *testing.T, c *http.Client, base, page string, extra url.Values) (
 	for k, vs := range extra {
 		v[k] = vs
 	}
-	action := html.UnescapeString(m[1])
-	if strings.HasPrefix(action, "/") {
-		action = base + action
+	base, _ := url.Parse(pageURL)
+	action, err := base.Parse(html.UnescapeString(m[2]))
+	if err != nil {
+		t.Fatal(err)
 	}
-	resp, err := c.PostForm(action, v)
+	var resp *http.Response
+	if strings.EqualFold(m[1], "get") {
+		action.RawQuery = v.Encode()
+		resp, err = c.Get(action.String())
+	} else {
+		resp, err = c.PostForm(action.String(), v)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -478,15 +486,35 @@ func submit(t *testing.T, c *http.Client, base, page string, extra url.Values) (
 	return resp.StatusCode, string(b)
 }
 
-// signIn picks a user at the development IdP, starting from the page the
-// login led to, and returns the final status and page.
-func (d *demo) signIn(c *http.Client, idpPage, subject string) (int, string) {
+// signIn picks a user at the development IdP, on the page the login led
+// to, and returns the final status and page.
+func (d *demo) signIn(c *http.Client, idp page, subject string) (int, string) {
 	d.t.Helper()
-	code, page := submit(d.t, c, d.base, idpPage, url.Values{"user": {subject}})
-	if strings.Contains(page, "SAMLResponse") { // the auto-submitting form to the ACS
-		code, page = submit(d.t, c, d.base, page, nil)
+	code, body := submit(d.t, c, idp.url, idp.body, url.Values{"user": {subject}})
+	if strings.Contains(body, "SAMLResponse") { // the auto-submitting form to the ACS
+		code, body = submit(d.t, c, idp.url, body, nil)
 	}
-	return code, page
+	return code, body
+}
+
+// page is a response body and the URL it came from, after redirects.
+type page struct{ url, body string }
+
+func open(t *testing.T, c *http.Client, method, u string, form url.Values) page {
+	t.Helper()
+	var resp *http.Response
+	var err error
+	if method == "POST" {
+		resp, err = c.PostForm(u, form)
+	} else {
+		resp, err = c.Get(u)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return page{url: resp.Request.URL.String(), body: string(b)}
 }
 
 // waitSSO waits for the demo's SSO connections to be in place.
@@ -511,13 +539,8 @@ func TestSingleSignOn(t *testing.T) {
 	// By email: the verified domain routes Jane to the organization's
 	// first connection, SAML.
 	jane := newBrowser()
-	resp, err := jane.PostForm(d.base+"/signin/sso", url.Values{"email": {"jane@acme-demo.example"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	idpPage, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	code, profile := d.signIn(jane, string(idpPage), "u-jane")
+	idpPage := open(t, jane, "POST", d.base+"/signin/sso", url.Values{"email": {"jane@acme-demo.example"}})
+	code, profile := d.signIn(jane, idpPage, "u-jane")
 	if code != 200 || !strings.Contains(profile, "jane@acme-demo.example") || !strings.Contains(profile, "saml") {
 		t.Fatalf("SAML sign-in: %d\n%s", code, profile)
 	}
@@ -525,7 +548,7 @@ func TestSingleSignOn(t *testing.T) {
 	// Through the OIDC connection.
 	sam := newBrowser()
 	oidcID := d.app.sso.connectionID(context.Background(), oidcConnectionName)
-	_, idp := get(t, sam, d.base+"/sso/login?connection="+oidcID+"&return=/profile")
+	idp := open(t, sam, "GET", d.base+"/sso/login?connection="+oidcID+"&return=/profile", nil)
 	code, profile = d.signIn(sam, idp, "u-sam")
 	if code != 200 || !strings.Contains(profile, "sam@acme-demo.example") || !strings.Contains(profile, "oidc") {
 		t.Fatalf("OIDC sign-in: %d\n%s", code, profile)
@@ -533,12 +556,12 @@ func TestSingleSignOn(t *testing.T) {
 
 	// Eve's domain is not verified for the organization: refused.
 	eve := newBrowser()
-	_, idp = get(t, eve, d.base+"/sso/login?connection="+oidcID+"&return=/profile")
+	idp = open(t, eve, "GET", d.base+"/sso/login?connection="+oidcID+"&return=/profile", nil)
 	if code, page := d.signIn(eve, idp, "u-eve"); code != http.StatusForbidden || strings.Contains(page, "eve@outsider") {
 		t.Errorf("Eve's sign-in: %d\n%s", code, page)
 	}
 	// An email of a domain nobody verified gets a clear message.
-	resp, err = newBrowser().PostForm(d.base+"/signin/sso", url.Values{"email": {"x@nobody.example"}})
+	resp, err := newBrowser().PostForm(d.base+"/signin/sso", url.Values{"email": {"x@nobody.example"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -566,7 +589,7 @@ func TestDeprovisionedUserCannotSignIn(t *testing.T) {
 	// Sam signs in, then the IdP deactivates Sam: the session ends at once.
 	sam := newBrowser()
 	oidcID := d.app.sso.connectionID(context.Background(), oidcConnectionName)
-	_, idp := get(t, sam, d.base+"/sso/login?connection="+oidcID+"&return=/profile")
+	idp := open(t, sam, "GET", d.base+"/sso/login?connection="+oidcID+"&return=/profile", nil)
 	if code, page := d.signIn(sam, idp, "u-sam"); code != 200 || !strings.Contains(page, "sam@acme-demo.example") {
 		t.Fatalf("sign-in: %d", code)
 	}
@@ -576,7 +599,7 @@ func TestDeprovisionedUserCannotSignIn(t *testing.T) {
 		_, page := get(t, sam, d.base+"/profile")
 		return strings.Contains(page, "You are not signed in")
 	})
-	_, idp = get(t, sam, d.base+"/sso/login?connection="+oidcID+"&return=/profile")
+	idp = open(t, sam, "GET", d.base+"/sso/login?connection="+oidcID+"&return=/profile", nil)
 	if code, page := d.signIn(sam, idp, "u-sam"); code != http.StatusForbidden || !strings.Contains(page, "deactivated") {
 		t.Errorf("a deactivated user's sign-in: %d\n%s", code, page)
 	}

@@ -127,8 +127,8 @@ func (f *ssoFeature) ensureConnections(ctx context.Context) error {
 		{OrganizationID: demoOrg, Name: samlConnectionName, Protocol: sso.ProtocolSAML, Enabled: true,
 			SAML: &sso.SAMLConfig{IdPMetadataXML: f.dev.saml.Metadata()}},
 		{OrganizationID: demoOrg, Name: oidcConnectionName, Protocol: sso.ProtocolOIDC, Enabled: true,
-			OIDC: &sso.OIDCConfig{Issuer: f.dev.issuer(), ClientID: f.dev.clientID,
-				ClientSecret: sso.Secret(f.dev.clientSecret), Scopes: []string{"email", "profile"}}},
+			OIDC: &sso.OIDCConfig{Issuer: f.dev.issuer(), ClientID: f.dev.oidc.ClientID,
+				ClientSecret: sso.Secret(f.dev.oidc.ClientSecret), Scopes: []string{"email", "profile"}}},
 	}
 	for _, c := range want {
 		var err error

@@ -34,6 +34,12 @@ type OP struct {
 	ClientSecret string
 	// User holds the claims of the user who signs in; sub is required.
 	User map[string]any
+	// Pick, if set, chooses the user at each authorization request
+	// instead of User: it returns the user's claims, or writes a page of
+	// its own (where a developer picks a demo user, say) and returns false
+	// to stop there. Such a page must come back to the authorization
+	// endpoint with the request's parameters.
+	Pick func(w http.ResponseWriter, r *http.Request) (claims map[string]any, ok bool)
 	// IDTokenClaims, if set, may change the claims of each ID token
 	// before it is signed, to make bad ones.
 	IDTokenClaims func(claims map[string]any)
@@ -54,11 +60,12 @@ type OP struct {
 	handler http.Handler
 	mu      sync.Mutex
 	codes   map[string]grant
-	tokens  map[string]bool
+	tokens  map[string]map[string]any // access token to the user's claims
 }
 
 type grant struct {
 	nonce, challenge, redirect string
+	user                       map[string]any // the claims of who signed in
 	used                       bool
 }
 
@@ -86,7 +93,7 @@ func NewOPAt(base, clientID, clientSecret string) (*OP, error) {
 		ClientSecret: clientSecret,
 		User: map[string]any{"sub": "user-1", "email": "carol@example.com", "given_name": "Carol",
 			"family_name": "Jones", "groups": []string{"eng"}},
-		codes: map[string]grant{}, tokens: map[string]bool{}}
+		codes: map[string]grant{}, tokens: map[string]map[string]any{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", op.discovery)
 	mux.HandleFunc("GET /common/v2.0/.well-known/openid-configuration", op.discovery)
@@ -155,10 +162,17 @@ func (op *OP) authorize(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad authorization request", http.StatusBadRequest)
 		return
 	}
+	user := op.User
+	if op.Pick != nil {
+		var ok bool
+		if user, ok = op.Pick(w, r); !ok {
+			return
+		}
+	}
 	code := randomID()
 	op.mu.Lock()
 	op.codes[code] = grant{nonce: q.Get("nonce"), challenge: q.Get("code_challenge"),
-		redirect: q.Get("redirect_uri")}
+		redirect: q.Get("redirect_uri"), user: user}
 	op.mu.Unlock()
 	u, err := url.Parse(q.Get("redirect_uri"))
 	if err != nil {
@@ -184,14 +198,14 @@ func (op *OP) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"})
 		return
 	}
-	idt, err := op.IDToken(g.nonce)
+	idt, err := op.idToken(g.nonce, g.user)
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
 		return
 	}
 	access := randomID()
 	op.mu.Lock()
-	op.tokens[access] = true
+	op.tokens[access] = g.user
 	op.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{"access_token": access, "token_type": "Bearer",
 		"expires_in": 300, "id_token": idt})
@@ -200,14 +214,14 @@ func (op *OP) token(w http.ResponseWriter, r *http.Request) {
 func (op *OP) userinfo(w http.ResponseWriter, r *http.Request) {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	op.mu.Lock()
-	known := op.tokens[tok]
+	user, known := op.tokens[tok]
 	op.mu.Unlock()
 	if !ok || !known {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token"})
 		return
 	}
 	claims := map[string]any{}
-	for k, v := range op.User {
+	for k, v := range user {
 		claims[k] = v
 	}
 	if op.UserInfo != nil {
@@ -245,14 +259,16 @@ func (op *OP) redeem(code string) (grant, bool) {
 }
 
 // IDToken signs an ID token for User with nonce, valid for five minutes.
-func (op *OP) IDToken(nonce string) (string, error) {
+func (op *OP) IDToken(nonce string) (string, error) { return op.idToken(nonce, op.User) }
+
+func (op *OP) idToken(nonce string, user map[string]any) (string, error) {
 	now := time.Now()
 	claims := map[string]any{"iss": op.tokenIssuer(), "aud": op.ClientID, "iat": now.Unix(),
 		"exp": now.Add(5 * time.Minute).Unix(), "nonce": nonce}
 	if op.TenantID != "" {
 		claims["tid"] = op.TenantID
 	}
-	for k, v := range op.User {
+	for k, v := range user {
 		claims[k] = v
 	}
 	if op.IDTokenClaims != nil {
