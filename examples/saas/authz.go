@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -348,124 +347,35 @@ func (f *authzFeature) handleExplain(w http.ResponseWriter, r *http.Request) {
 }
 
 // explain answers whether user holds relation on object and why: for a
-// grant, the chain of relations and tuples that grants it; for a denial,
-// the relations and users that would grant it.
+// grant, the chain of tuples that grants it; for a denial, how the
+// relation resolves, which shows what would grant it.
 func (f *authzFeature) explain(ctx context.Context, object, relation, user string) (bool, []string, error) {
-	ok, err := f.svc.Check(ctx, demoOrg, authz.CheckRequest{Object: object, Relation: relation, User: user})
+	e, err := f.svc.Explain(ctx, demoOrg, authz.CheckRequest{Object: object, Relation: relation, User: user})
 	if err != nil {
 		return false, nil, err
 	}
-	e := &explainer{f: f, user: user, seen: map[string]bool{}}
-	if ok {
-		err = e.why(ctx, object+"#"+relation, 0)
-	} else {
-		err = e.who(ctx, object+"#"+relation, 0)
+	var lines []string
+	for _, t := range e.Path {
+		lines = append(lines, t.String())
 	}
-	return ok, e.lines, err
+	if !e.Allowed {
+		lines = treeLines(lines, e.Tree, 0)
+	}
+	return e.Allowed, lines, nil
 }
 
-// explainer walks Expand trees; seen stops cycles, and the depth bounds
-// the walk.
-type explainer struct {
-	f     *authzFeature
-	user  string
-	seen  map[string]bool
-	lines []string
-}
-
-const explainDepth = 12
-
-func (e *explainer) holds(ctx context.Context, userset string) bool {
-	obj, rel, _ := strings.Cut(userset, "#")
-	ok, err := e.f.svc.Check(ctx, demoOrg, authz.CheckRequest{Object: obj, Relation: rel, User: e.user})
-	return err == nil && ok
-}
-
-func (e *explainer) expand(ctx context.Context, userset string) (*authz.Tree, error) {
-	obj, rel, _ := strings.Cut(userset, "#")
-	return e.f.svc.Expand(ctx, demoOrg, authz.ExpandRequest{Object: obj, Relation: rel})
-}
-
-// why follows the first branch of userset's tree that grants the user.
-func (e *explainer) why(ctx context.Context, userset string, depth int) error {
-	if depth > explainDepth || e.seen[userset] {
-		return nil
+// treeLines writes an expansion tree one node a line, indented by depth.
+func treeLines(lines []string, t *authz.Tree, depth int) []string {
+	if t == nil {
+		return lines
 	}
-	e.seen[userset] = true
-	t, err := e.expand(ctx, userset)
-	if err != nil {
-		return err
+	line := strings.Repeat("  ", depth) + t.Name + " (" + t.Op + ")"
+	if who := append(append([]string(nil), t.Users...), t.Usersets...); len(who) > 0 {
+		line += ": " + strings.Join(who, ", ")
 	}
-	return e.whyTree(ctx, userset, t, depth)
-}
-
-func (e *explainer) whyTree(ctx context.Context, userset string, t *authz.Tree, depth int) error {
-	indent := strings.Repeat("  ", depth)
-	switch t.Op {
-	case "direct":
-		for _, u := range t.Users {
-			if u == e.user || u == "user:*" {
-				e.lines = append(e.lines, fmt.Sprintf("%s%s ← tuple %s#…@%s", indent, userset, t.Name, u))
-				return nil
-			}
-			if strings.Contains(u, "#") && e.holds(ctx, u) {
-				e.lines = append(e.lines, fmt.Sprintf("%s%s ← %s (a tuple grants the userset)", indent, userset, u))
-				return e.why(ctx, u, depth+1)
-			}
-		}
-	case "computed", "from":
-		for _, us := range t.Usersets {
-			if e.holds(ctx, us) {
-				e.lines = append(e.lines, fmt.Sprintf("%s%s ← %s (%s)", indent, userset, us, t.Op))
-				return e.why(ctx, us, depth+1)
-			}
-		}
-	case "or", "and", "but not":
-		for i, c := range t.Children {
-			before := len(e.lines)
-			if err := e.whyTree(ctx, userset, c, depth); err != nil {
-				return err
-			}
-			if t.Op == "or" && len(e.lines) > before {
-				return nil
-			}
-			if t.Op == "but not" && i == 0 {
-				return nil
-			}
-		}
+	lines = append(lines, line)
+	for _, c := range append(append([]*authz.Tree(nil), t.Children...), t.Expanded...) {
+		lines = treeLines(lines, c, depth+1)
 	}
-	return nil
-}
-
-// who lists, for a denial, the users and usersets that hold the relation
-// directly and the relations it is composed of.
-func (e *explainer) who(ctx context.Context, userset string, depth int) error {
-	if depth > 3 || e.seen[userset] {
-		return nil
-	}
-	e.seen[userset] = true
-	t, err := e.expand(ctx, userset)
-	if err != nil {
-		return err
-	}
-	return e.whoTree(ctx, userset, t, depth)
-}
-
-func (e *explainer) whoTree(ctx context.Context, userset string, t *authz.Tree, depth int) error {
-	indent := strings.Repeat("  ", depth)
-	for _, u := range t.Users {
-		e.lines = append(e.lines, fmt.Sprintf("%s%s is granted to %s", indent, userset, u))
-	}
-	for _, us := range t.Usersets {
-		e.lines = append(e.lines, fmt.Sprintf("%s%s includes %s (%s)", indent, userset, us, t.Op))
-		if err := e.who(ctx, us, depth+1); err != nil {
-			return err
-		}
-	}
-	for _, c := range t.Children {
-		if err := e.whoTree(ctx, userset, c, depth); err != nil {
-			return err
-		}
-	}
-	return nil
+	return lines
 }
