@@ -12,23 +12,10 @@ import (
 	"github.com/gatehouse/gatehouse/scim"
 )
 
-// documentsModel is the demo's authorization model: organization roles,
-// groups, folders that nest, and documents that inherit from their folder.
-const documentsModel = `model
-  schema 1.1
-
-type user
-
-type group
-  relations
-    define member: [user, group#member]
-
-type organization
-  relations
-    define owner: [user]
-    define admin: [user, group#member] or owner
-    define member: [user, group#member] or admin
-
+// documentsModel is the demo's authorization model: the organization
+// roles and groups of authz.RolesModel, folders that nest, and documents
+// that inherit from their folder.
+const documentsModel = authz.RolesModel + `
 type folder
   relations
     define organization: [organization]
