@@ -96,6 +96,30 @@ func (m *MemoryStore) ListConnections(_ context.Context, org, after string,
 	return out, nil
 }
 
+// MetadataDue implements [Store].
+func (m *MemoryStore) MetadataDue(_ context.Context, before time.Time,
+	limit int) ([]*Connection, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []*Connection
+	for _, c := range m.conns {
+		if c.SAML != nil && c.SAML.IdPMetadataURL != "" && c.SAML.MetadataFetchedAt.Before(before) {
+			out = append(out, c.clone())
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i].SAML.MetadataFetchedAt, out[j].SAML.MetadataFetchedAt
+		if !a.Equal(b) {
+			return a.Before(b)
+		}
+		return out[i].ID < out[j].ID
+	})
+	if limit >= 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
 // DeleteConnection implements [Store].
 func (m *MemoryStore) DeleteConnection(_ context.Context, org, id string) error {
 	m.mu.Lock()

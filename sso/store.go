@@ -80,6 +80,12 @@ type Store interface {
 	// DeleteConnection removes a connection and its attempts; ErrNotFound
 	// if org has no such connection.
 	DeleteConnection(ctx context.Context, org, id string) error
+	// MetadataDue returns, across all organizations, up to limit SAML
+	// connections that have an IdPMetadataURL and whose metadata was last
+	// fetched before before (or never): those never fetched first, then
+	// least recently fetched first, ties in ID order. It serves the
+	// scheduled refresh of [Service.RefreshDue].
+	MetadataDue(ctx context.Context, before time.Time, limit int) ([]*Connection, error)
 
 	// SaveLoginState stores s until s.ExpiresAt; ErrConflict if its ID is
 	// taken.

@@ -18,6 +18,7 @@ func fsSub() (fs.FS, error) {
 // queries holds the store's SQL in the dialect's placeholder form.
 type queries struct {
 	insertConn, updateConn, getConn, getConnByID, listConns, deleteConn string
+	metadataDue                                                         string
 	insertState, takeState, sweepStates                                 string
 	remember, sweepUsed                                                 string
 	insertAttempt, trimAttempts, listAttempts, deleteAttempts           string
@@ -26,15 +27,19 @@ type queries struct {
 func prepare(db *sqlkit.DB) queries {
 	r := db.Rebind
 	return queries{
-		insertConn: r(`INSERT INTO sso_connections (id, organization_id, body, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?)`),
-		updateConn: r(`UPDATE sso_connections SET body = ?, updated_at = ?
-			WHERE id = ? AND organization_id = ?`),
+		insertConn: r(`INSERT INTO sso_connections (id, organization_id, body, created_at, updated_at,
+			metadata_url, metadata_fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		updateConn: r(`UPDATE sso_connections SET body = ?, updated_at = ?, metadata_url = ?,
+			metadata_fetched_at = ? WHERE id = ? AND organization_id = ?`),
 		getConn:     r(`SELECT body FROM sso_connections WHERE id = ? AND organization_id = ?`),
 		getConnByID: r(`SELECT body FROM sso_connections WHERE id = ?`),
 		listConns: r(`SELECT body FROM sso_connections WHERE organization_id = ? AND id > ?
 			ORDER BY id LIMIT ?`),
 		deleteConn: r(`DELETE FROM sso_connections WHERE id = ? AND organization_id = ?`),
+		// Served by the partial index sso_connections_metadata_due.
+		metadataDue: r(`SELECT body FROM sso_connections
+			WHERE metadata_url <> '' AND metadata_fetched_at < ?
+			ORDER BY metadata_fetched_at, id LIMIT ?`),
 
 		insertState: r(`INSERT INTO sso_login_states (id, organization_id, connection_id,
 			return_path, nonce, code_verifier, browser_hash, created_at, expires_at)

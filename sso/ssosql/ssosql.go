@@ -66,8 +66,9 @@ func (s *Store) CreateConnection(ctx context.Context, c *sso.Connection) error {
 	if err != nil {
 		return err
 	}
+	mdURL, fetched := s.metadataColumns(c)
 	_, err = s.db.ExecContext(ctx, s.q.insertConn, c.ID, c.OrganizationID, body,
-		s.db.Time(c.CreatedAt), s.db.Time(c.UpdatedAt))
+		s.db.Time(c.CreatedAt), s.db.Time(c.UpdatedAt), mdURL, fetched)
 	if sqlkit.IsUniqueViolation(err) {
 		return sso.ErrConflict
 	}
@@ -83,11 +84,31 @@ func (s *Store) UpdateConnection(ctx context.Context, c *sso.Connection) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.db.ExecContext(ctx, s.q.updateConn, body, s.db.Time(c.UpdatedAt), c.ID, c.OrganizationID)
+	mdURL, fetched := s.metadataColumns(c)
+	res, err := s.db.ExecContext(ctx, s.q.updateConn, body, s.db.Time(c.UpdatedAt), mdURL, fetched,
+		c.ID, c.OrganizationID)
 	if err != nil {
 		return fmt.Errorf("ssosql: updating connection: %w", err)
 	}
 	return oneRow(res)
+}
+
+// neverFetched stands in the metadata_fetched_at column for metadata
+// never fetched, so that the column holds no NULL and sorts the same on
+// both dialects.
+var neverFetched = time.Unix(0, 0).UTC()
+
+// metadataColumns returns the values of the columns metadata_url and
+// metadata_fetched_at for c.
+func (s *Store) metadataColumns(c *sso.Connection) (string, any) {
+	if c.SAML == nil || c.SAML.IdPMetadataURL == "" {
+		return "", nil
+	}
+	t := c.SAML.MetadataFetchedAt
+	if t.Before(neverFetched) {
+		t = neverFetched
+	}
+	return c.SAML.IdPMetadataURL, s.db.Time(t)
 }
 
 func oneRow(res sql.Result) error {
@@ -147,6 +168,11 @@ func (s *Store) ListConnections(ctx context.Context, org, after string,
 	if err != nil {
 		return nil, fmt.Errorf("ssosql: listing connections: %w", err)
 	}
+	return s.scanConns(rows)
+}
+
+// scanConns reads and closes rows of connection bodies.
+func (s *Store) scanConns(rows *sql.Rows) ([]*sso.Connection, error) {
 	defer rows.Close()
 	var out []*sso.Connection
 	for rows.Next() {
@@ -157,6 +183,19 @@ func (s *Store) ListConnections(ctx context.Context, org, after string,
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// MetadataDue implements [sso.Store].
+func (s *Store) MetadataDue(ctx context.Context, before time.Time,
+	limit int) ([]*sso.Connection, error) {
+	if !before.After(neverFetched) {
+		before = neverFetched.Add(time.Microsecond) // still lists those never fetched
+	}
+	rows, err := s.db.QueryContext(ctx, s.q.metadataDue, s.db.Time(before), limit)
+	if err != nil {
+		return nil, fmt.Errorf("ssosql: listing connections due for a metadata refresh: %w", err)
+	}
+	return s.scanConns(rows)
 }
 
 // DeleteConnection implements [sso.Store].

@@ -41,6 +41,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sso.Store) {
 		{"ConnectionDropsPlaintextSecret", testConnectionDropsSecret},
 		{"ConnectionUpdateDelete", testConnectionUpdateDelete},
 		{"ConnectionList", testConnectionList},
+		{"MetadataDue", testMetadataDue},
 		{"LoginStateOnce", testLoginStateOnce},
 		{"LoginStateExpiry", testLoginStateExpiry},
 		{"LoginStateConcurrentTake", testLoginStateConcurrentTake},
@@ -331,5 +332,66 @@ func testAttempts(t *testing.T, s sso.Store) {
 	must(t, err)
 	if diff := cmp.Diff(want[:3], got); diff != "" {
 		t.Errorf("Attempts (-want +got):\n%s", diff)
+	}
+}
+
+func testMetadataDue(t *testing.T, s sso.Store) {
+	ctx := context.Background()
+	withURL := func(org, id string, fetched time.Time) *sso.Connection {
+		c := sampleConnection(org, id)
+		c.SAML.IdPMetadataURL, c.SAML.MetadataFetchedAt = "https://idp.example/metadata", fetched
+		return c
+	}
+	for _, c := range []*sso.Connection{
+		withURL("org_a", "conn_3", t0.Add(2*time.Hour)),
+		withURL("org_b", "conn_2", t0.Add(time.Hour)),
+		withURL("org_a", "conn_1", t0.Add(time.Hour)),
+		withURL("org_c", "conn_5", time.Time{}),
+		withURL("org_a", "conn_6", t0.Add(3*time.Hour)), // fetched at the cut-off: not due
+		withURL("org_b", "conn_4", t0),
+		sampleConnection("org_a", "conn_7"), // no metadata URL
+		oidcConnection("org_a", "conn_8"),
+	} {
+		must(t, s.CreateConnection(ctx, c))
+	}
+	ids := func(before time.Time, limit int) []string {
+		t.Helper()
+		due, err := s.MetadataDue(ctx, before, limit)
+		must(t, err)
+		out := []string{}
+		for _, c := range due {
+			out = append(out, c.ID)
+		}
+		return out
+	}
+	cut := t0.Add(3 * time.Hour)
+	tests := []struct {
+		name   string
+		before time.Time
+		limit  int
+		want   []string
+	}{
+		{"all due, never fetched first, then oldest, ties by ID", cut, 10,
+			[]string{"conn_5", "conn_4", "conn_1", "conn_2", "conn_3"}},
+		{"limit", cut, 3, []string{"conn_5", "conn_4", "conn_1"}},
+		{"earlier cut-off", t0.Add(time.Hour), 10, []string{"conn_5", "conn_4"}},
+	}
+	for _, tt := range tests {
+		if diff := cmp.Diff(tt.want, ids(tt.before, tt.limit)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
+		}
+	}
+	c := withURL("org_c", "conn_5", cut.Add(time.Minute))
+	must(t, s.UpdateConnection(ctx, c))
+	c = withURL("org_b", "conn_4", t0)
+	c.SAML.IdPMetadataURL = ""
+	must(t, s.UpdateConnection(ctx, c))
+	if diff := cmp.Diff([]string{"conn_1", "conn_2"}, ids(cut, 2)); diff != "" {
+		t.Errorf("after a refresh and a removed URL (-want +got):\n%s", diff)
+	}
+	due, err := s.MetadataDue(ctx, cut, 1)
+	must(t, err)
+	if diff := cmp.Diff(withURL("org_a", "conn_1", t0.Add(time.Hour)), due[0]); diff != "" {
+		t.Errorf("listed connection (-want +got):\n%s", diff)
 	}
 }
