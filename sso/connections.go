@@ -211,7 +211,8 @@ func (s *Service) fetchMetadata(ctx context.Context, u string) ([]byte, error) {
 // metadata URL again and stores what it says. When the fetch or the
 // document fails, the connection keeps its last good metadata and the
 // error is returned. Logins call it by themselves when the metadata is
-// older than Config.MetadataRefresh; a host may also call it on a schedule.
+// older than Config.MetadataRefresh; [Service.RunMetadataRefresh] calls it
+// on a schedule for every organization.
 func (s *Service) RefreshMetadata(ctx context.Context, org, id string) (*Connection, error) {
 	c, err := s.cfg.Store.Connection(ctx, org, id)
 	if err != nil {

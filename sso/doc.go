@@ -12,11 +12,13 @@
 // certificates; several certificates are trusted at once so that rotation
 // breaks nothing, and [SAMLConfig.CertificateStatus] reports those about to
 // expire. Metadata from a URL is fetched again when older than
-// Config.MetadataRefresh, keeping the last good copy when that fails. An
-// OIDC connection names an issuer (discovery), a client ID and a client
-// secret, which the service seals through the host's [Sealer] before the
-// connection is stored, or authenticates with private_key_jwt signed by a
-// crypto.Signer. [Service.CreateConnection] and [Service.UpdateConnection]
+// Config.MetadataRefresh, keeping the last good copy when that fails: at
+// login, or on a schedule across organizations by
+// [Service.RunMetadataRefresh] (one instance fetches each connection, and
+// failures go to the connection's log of attempts). An OIDC connection
+// names an issuer (discovery), a client ID and a client secret, which the
+// service seals through the host's [Sealer] before the connection is
+// stored, or authenticates with private_key_jwt signed by a crypto.Signer. [Service.CreateConnection] and [Service.UpdateConnection]
 // validate a connection and say what is wrong in a [ValidationError];
 // [Service.AdminHandler] offers the same as a JSON admin API, with the log
 // of recent login attempts.

@@ -66,6 +66,10 @@ const (
 	// ReasonConfiguration means the connection's settings keep the login from
 	// working (no certificate, provider unreachable, and the like).
 	ReasonConfiguration Reason = "misconfigured_connection"
+	// ReasonMetadataRefresh is not a login: it records that the scheduled
+	// refresh of the IdP metadata from its URL failed (see
+	// [Service.RefreshDue]); the connection keeps its last good metadata.
+	ReasonMetadataRefresh Reason = "metadata_refresh_failed"
 )
 
 // LoginError is why one login failed: a [Reason] for code and a detail for

@@ -110,6 +110,14 @@ type Config struct {
 // from the untrusted response.
 const maxDetail = 512
 
+// truncateDetail bounds the detail of a logged attempt to maxDetail bytes.
+func truncateDetail(d string) string {
+	if len(d) <= maxDetail {
+		return d
+	}
+	return strings.ToValidUTF8(d[:maxDetail], "") + "…"
+}
+
 // Service runs single sign-on for every organization of the host. It is
 // safe for concurrent use and keeps no state of its own that matters for
 // correctness.
@@ -257,9 +265,7 @@ func (s *Service) record(ctx context.Context, conn *Connection, p *Profile, err 
 	} else if err != nil {
 		a.Reason, a.Detail = ReasonConfiguration, err.Error()
 	}
-	if len(a.Detail) > maxDetail {
-		a.Detail = strings.ToValidUTF8(a.Detail[:maxDetail], "") + "…"
-	}
+	a.Detail = truncateDetail(a.Detail)
 	if rerr := s.cfg.Store.RecordAttempt(ctx, a); rerr != nil {
 		s.cfg.Logger.WarnContext(ctx, "sso: recording login attempt", "error", rerr)
 	}
