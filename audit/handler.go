@@ -45,18 +45,8 @@ type orgHandler func(w http.ResponseWriter, r *http.Request, org string) error
 
 func (s *Service) withOrg(h orgHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if s.cfg.Organization == nil {
-			httpjson.WriteError(w, httpjson.Errorf(http.StatusForbidden, "forbidden",
-				"The audit log API is not configured for any caller."))
-			return
-		}
-		org, err := s.cfg.Organization(r)
+		org, err := httpjson.Organization(r, s.cfg.Organization, "You may not read this audit log.")
 		if err != nil {
-			var he *httpjson.Error
-			if !errors.As(err, &he) {
-				err = httpjson.Errorf(http.StatusForbidden, "forbidden",
-					"You may not read this audit log.")
-			}
 			httpjson.WriteError(w, err)
 			return
 		}

@@ -42,8 +42,8 @@ type Config struct {
 	// Nil means [ActorFromContext] (see [WithActor]).
 	Actor func(context.Context) (Actor, bool)
 	// Organization tells which organization the caller of the admin
-	// handler administers, or refuses with an error (an *httpjson.Error
-	// gives the status). Required for [Service.Handler].
+	// handler administers, or refuses with an error, answered 403.
+	// Required for [Service.Handler].
 	Organization func(*http.Request) (string, error)
 	// Logger receives the few logs of the package; nil is silent.
 	Logger *slog.Logger

@@ -46,16 +46,10 @@ func (s *Service) AdminHandler() http.Handler {
 	// request, so that Config.Organization sees the host's request as it
 	// came, path values of the host's own patterns included.
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if s.cfg.Organization == nil {
-			s.log.ErrorContext(r.Context(), "domain admin API called without Config.Organization")
-			httpjson.WriteError(w, httpjson.Errorf(http.StatusForbidden, "forbidden",
-				"The admin API is not configured."))
-			return
-		}
-		org, err := s.cfg.Organization(r)
-		if err != nil || org == "" {
-			httpjson.WriteError(w, httpjson.Errorf(http.StatusForbidden, "forbidden",
-				"You may not administer this organization's domains."))
+		org, err := httpjson.Organization(r, s.cfg.Organization,
+			"You may not administer this organization's domains.")
+		if err != nil {
+			httpjson.WriteError(w, err)
 			return
 		}
 		ctx := context.WithValue(r.Context(), orgKey{}, org)

@@ -47,18 +47,8 @@ type adminFunc func(r *http.Request, org string) (int, any, error)
 
 func (s *Service) admin(fn adminFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if s.org == nil {
-			httpjson.WriteError(w, httpjson.Errorf(http.StatusForbidden, "forbidden",
-				"The admin API is not configured."))
-			return
-		}
-		org, err := s.org(r)
+		org, err := httpjson.Organization(r, s.org, "You may not administer this organization.")
 		if err != nil {
-			var he *httpjson.Error
-			if !errors.As(err, &he) {
-				err = httpjson.Errorf(http.StatusForbidden, "forbidden",
-					"You may not administer this organization.")
-			}
 			httpjson.WriteError(w, err)
 			return
 		}

@@ -145,3 +145,24 @@ func DecodeCursor(cursor string, pos any) error {
 	}
 	return nil
 }
+
+// Organization asks the host's Config.Organization which organization
+// the caller of an admin request administers. A nil function, an error
+// or an empty ID refuses the request with 403 forbidden and the sentence
+// refusal; the host's error text is not shown, since it may say more
+// than the caller should learn. An *Error in the chain (which only
+// Gatehouse's own code can make) is answered as it is.
+func Organization(r *http.Request, org func(*http.Request) (string, error), refusal string) (string, error) {
+	if org == nil {
+		return "", Errorf(http.StatusForbidden, "forbidden", "The admin API is not configured.")
+	}
+	id, err := org(r)
+	var own *Error
+	if errors.As(err, &own) {
+		return "", own
+	}
+	if err != nil || id == "" {
+		return "", Errorf(http.StatusForbidden, "forbidden", "%s", refusal)
+	}
+	return id, nil
+}

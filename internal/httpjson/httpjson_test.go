@@ -70,3 +70,21 @@ func TestCursor(t *testing.T) {
 		}
 	}
 }
+
+func TestOrganization(t *testing.T) {
+	t.Parallel()
+	r := httptest.NewRequest("GET", "/", nil)
+	refuse := func(*http.Request) (string, error) { return "", errors.New("session expired for user 42") }
+	empty := func(*http.Request) (string, error) { return "", nil }
+	for name, f := range map[string]func(*http.Request) (string, error){"nil": nil, "error": refuse, "empty": empty} {
+		_, err := Organization(r, f, "You may not.")
+		var e *Error
+		if !errors.As(err, &e) || e.Status != http.StatusForbidden || strings.Contains(e.Message, "42") {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	org, err := Organization(r, func(*http.Request) (string, error) { return "org_a", nil }, "")
+	if err != nil || org != "org_a" {
+		t.Errorf("allowed: %q, %v", org, err)
+	}
+}
