@@ -536,11 +536,20 @@ func TestSingleSignOn(t *testing.T) {
 	d := startDemo(t)
 	d.waitSSO()
 
-	// By email: the verified domain routes Jane to the organization's
-	// first connection, SAML.
+	// By email: the verified domain routes Jane to one of the
+	// organization's connections.
 	jane := newBrowser()
 	idpPage := open(t, jane, "POST", d.base+"/signin/sso", url.Values{"email": {"jane@acme-demo.example"}})
 	code, profile := d.signIn(jane, idpPage, "u-jane")
+	if code != 200 || !strings.Contains(profile, "jane@acme-demo.example") {
+		t.Fatalf("sign-in by email: %d\n%s", code, profile)
+	}
+
+	// Through the SAML connection.
+	ada := newBrowser()
+	samlID := d.app.sso.connectionID(context.Background(), samlConnectionName)
+	idp := open(t, ada, "GET", d.base+"/sso/login?connection="+samlID+"&return=/profile", nil)
+	code, profile = d.signIn(ada, idp, "u-jane")
 	if code != 200 || !strings.Contains(profile, "jane@acme-demo.example") || !strings.Contains(profile, "saml") {
 		t.Fatalf("SAML sign-in: %d\n%s", code, profile)
 	}
@@ -548,7 +557,7 @@ func TestSingleSignOn(t *testing.T) {
 	// Through the OIDC connection.
 	sam := newBrowser()
 	oidcID := d.app.sso.connectionID(context.Background(), oidcConnectionName)
-	idp := open(t, sam, "GET", d.base+"/sso/login?connection="+oidcID+"&return=/profile", nil)
+	idp = open(t, sam, "GET", d.base+"/sso/login?connection="+oidcID+"&return=/profile", nil)
 	code, profile = d.signIn(sam, idp, "u-sam")
 	if code != 200 || !strings.Contains(profile, "sam@acme-demo.example") || !strings.Contains(profile, "oidc") {
 		t.Fatalf("OIDC sign-in: %d\n%s", code, profile)

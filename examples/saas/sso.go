@@ -92,13 +92,17 @@ func (f *ssoFeature) landing(string) landingSection {
 	}
 }
 
-// background puts the connections in place once the server answers: the
-// OIDC connection's discovery document is served by the demo itself.
+// background puts the connections in place once the server answers (the
+// OIDC connection's discovery document is served by the demo itself), then
+// refreshes IdP metadata on a schedule.
 func (f *ssoFeature) background(ctx context.Context) {
 	for attempt := 0; ; attempt++ {
 		err := f.ensureConnections(ctx)
 		if err == nil {
 			close(f.ready)
+			// Connections configured from a metadata URL (an admin's, through
+			// /admin/sso) are refreshed hourly.
+			_ = f.svc.RunMetadataRefresh(ctx, time.Hour)
 			return
 		}
 		if attempt%50 == 10 {
