@@ -47,15 +47,10 @@ type adminFunc func(w http.ResponseWriter, r *http.Request, org string) error
 // envelope.
 func (s *Service) admin(f adminFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if s.cfg.Organization == nil {
-			httpjson.WriteError(w, httpjson.Errorf(http.StatusForbidden, "forbidden",
-				"The admin API is not enabled."))
-			return
-		}
-		org, err := s.cfg.Organization(r)
-		if err != nil || org == "" {
-			httpjson.WriteError(w, httpjson.Errorf(http.StatusForbidden, "forbidden",
-				"You may not administer single sign-on here."))
+		org, err := httpjson.Organization(r, s.cfg.Organization,
+			"You may not administer single sign-on here.")
+		if err != nil {
+			httpjson.WriteError(w, err)
 			return
 		}
 		if err := f(w, r, org); err != nil {
