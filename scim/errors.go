@@ -8,16 +8,26 @@ import (
 
 // The scimType values of RFC 7644 section 3.12.
 const (
+	// ScimTypeInvalidFilter means the filter is malformed or names an unknown attribute.
 	ScimTypeInvalidFilter = "invalidFilter"
-	ScimTypeTooMany       = "tooMany"
-	ScimTypeUniqueness    = "uniqueness"
-	ScimTypeMutability    = "mutability"
+	// ScimTypeTooMany means the request would return or touch more resources than allowed.
+	ScimTypeTooMany = "tooMany"
+	// ScimTypeUniqueness means a value that must be unique, such as userName, is taken.
+	ScimTypeUniqueness = "uniqueness"
+	// ScimTypeMutability means the request changes an attribute that may not change.
+	ScimTypeMutability = "mutability"
+	// ScimTypeInvalidSyntax means the body is not valid SCIM JSON.
 	ScimTypeInvalidSyntax = "invalidSyntax"
-	ScimTypeInvalidPath   = "invalidPath"
-	ScimTypeNoTarget      = "noTarget"
-	ScimTypeInvalidValue  = "invalidValue"
-	ScimTypeInvalidVers   = "invalidVers"
-	ScimTypeSensitive     = "sensitive"
+	// ScimTypeInvalidPath means a PATCH path is malformed or names nothing.
+	ScimTypeInvalidPath = "invalidPath"
+	// ScimTypeNoTarget means a PATCH path with a value filter matched nothing.
+	ScimTypeNoTarget = "noTarget"
+	// ScimTypeInvalidValue means a value has the wrong type or is missing.
+	ScimTypeInvalidValue = "invalidValue"
+	// ScimTypeInvalidVers means the SCIM protocol version is not supported.
+	ScimTypeInvalidVers = "invalidVers"
+	// ScimTypeSensitive means the request put sensitive data in the URL.
+	ScimTypeSensitive = "sensitive"
 )
 
 // Error is a SCIM protocol error: an HTTP status, an optional scimType and

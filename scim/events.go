@@ -10,16 +10,26 @@ import (
 
 // The event types the package writes to its outbox.
 const (
-	EventUserCreated     = "scim.user.created"
-	EventUserUpdated     = "scim.user.updated"
+	// EventUserCreated means a user was provisioned.
+	EventUserCreated = "scim.user.created"
+	// EventUserUpdated means a user changed; the payload names the attributes.
+	EventUserUpdated = "scim.user.updated"
+	// EventUserDeactivated means active became false; revoke the user's access.
 	EventUserDeactivated = "scim.user.deactivated"
+	// EventUserReactivated means active became true again.
 	EventUserReactivated = "scim.user.reactivated"
-	EventUserDeleted     = "scim.user.deleted"
-	EventGroupCreated    = "scim.group.created"
-	EventGroupUpdated    = "scim.group.updated"
-	EventGroupDeleted    = "scim.group.deleted"
-	EventMemberAdded     = "scim.group.member_added"
-	EventMemberRemoved   = "scim.group.member_removed"
+	// EventUserDeleted means the user was deleted; revoke the user's access.
+	EventUserDeleted = "scim.user.deleted"
+	// EventGroupCreated means a group was provisioned.
+	EventGroupCreated = "scim.group.created"
+	// EventGroupUpdated means a group's own attributes changed.
+	EventGroupUpdated = "scim.group.updated"
+	// EventGroupDeleted means the group was deleted.
+	EventGroupDeleted = "scim.group.deleted"
+	// EventMemberAdded means a member joined a group.
+	EventMemberAdded = "scim.group.member_added"
+	// EventMemberRemoved means a member left a group.
+	EventMemberRemoved = "scim.group.member_removed"
 )
 
 // Event is one entry of the outbox: something that changed in a directory.

@@ -12,7 +12,9 @@ type Kind string
 
 // The resource types the package serves.
 const (
-	KindUser  Kind = "User"
+	// KindUser is the User resource type.
+	KindUser Kind = "User"
+	// KindGroup is the Group resource type.
 	KindGroup Kind = "Group"
 )
 

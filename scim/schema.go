@@ -4,8 +4,11 @@ import "strings"
 
 // The schema URNs of RFC 7643 and RFC 7644 that the package speaks.
 const (
-	SchemaUser           = "urn:ietf:params:scim:schemas:core:2.0:User"
-	SchemaGroup          = "urn:ietf:params:scim:schemas:core:2.0:Group"
+	// SchemaUser is the URN of the core User schema.
+	SchemaUser = "urn:ietf:params:scim:schemas:core:2.0:User"
+	// SchemaGroup is the URN of the core Group schema.
+	SchemaGroup = "urn:ietf:params:scim:schemas:core:2.0:Group"
+	// SchemaEnterpriseUser is the URN of the enterprise User extension.
 	SchemaEnterpriseUser = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 
 	schemaListResponse  = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -22,14 +25,22 @@ type Type string
 
 // The attribute types of RFC 7643.
 const (
-	TypeString    Type = "string"
-	TypeBoolean   Type = "boolean"
-	TypeDecimal   Type = "decimal"
-	TypeInteger   Type = "integer"
-	TypeDateTime  Type = "dateTime"
-	TypeBinary    Type = "binary"
+	// TypeString is a string attribute.
+	TypeString Type = "string"
+	// TypeBoolean is a boolean attribute.
+	TypeBoolean Type = "boolean"
+	// TypeDecimal is a real-number attribute.
+	TypeDecimal Type = "decimal"
+	// TypeInteger is a whole-number attribute.
+	TypeInteger Type = "integer"
+	// TypeDateTime is an xsd:dateTime attribute.
+	TypeDateTime Type = "dateTime"
+	// TypeBinary is a base64 attribute.
+	TypeBinary Type = "binary"
+	// TypeReference is a URI reference attribute.
 	TypeReference Type = "reference"
-	TypeComplex   Type = "complex"
+	// TypeComplex is an attribute with sub-attributes.
+	TypeComplex Type = "complex"
 )
 
 // Mutability says whether and when a client may change an attribute.
@@ -37,9 +48,13 @@ type Mutability string
 
 // The mutability values of RFC 7643 section 7.
 const (
+	// ReadWrite attributes may be set and changed.
 	ReadWrite Mutability = "readWrite"
-	ReadOnly  Mutability = "readOnly"
+	// ReadOnly attributes are set by the service only.
+	ReadOnly Mutability = "readOnly"
+	// Immutable attributes may be set once and never changed.
 	Immutable Mutability = "immutable"
+	// WriteOnly attributes may be set but are never returned.
 	WriteOnly Mutability = "writeOnly"
 )
 
@@ -48,9 +63,13 @@ type Returned string
 
 // The returned values of RFC 7643 section 7.
 const (
+	// ReturnedDefault attributes are returned unless excluded.
 	ReturnedDefault Returned = "default"
-	ReturnedAlways  Returned = "always"
-	ReturnedNever   Returned = "never"
+	// ReturnedAlways attributes are returned whatever the request asks.
+	ReturnedAlways Returned = "always"
+	// ReturnedNever attributes are never returned.
+	ReturnedNever Returned = "never"
+	// ReturnedRequest attributes are returned only when asked for.
 	ReturnedRequest Returned = "request"
 )
 

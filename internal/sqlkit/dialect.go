@@ -16,7 +16,9 @@ type Dialect int
 
 // The dialects the stores support.
 const (
+	// SQLite is modernc.org/sqlite.
 	SQLite Dialect = iota + 1
+	// Postgres is PostgreSQL through pgx.
 	Postgres
 )
 
