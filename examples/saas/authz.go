@@ -116,30 +116,27 @@ func (f *authzFeature) mount(mux *http.ServeMux) {
 	if err == nil {
 		mux.Handle("/admin/authz/", http.StripPrefix("/admin/authz", h))
 	}
-	view, err := f.svc.Middleware(authz.MiddlewareConfig{
-		Relation:     "viewer",
-		Organization: func(*http.Request) (string, error) { return demoOrg, nil },
-		Object:       documentObject,
-		User:         f.sessionUser,
-		OnDeny:       f.recordDenial,
-	})
-	if err != nil {
-		panic(err) // the configuration above is complete; this is a programming error
-	}
-	edit, err := f.svc.Middleware(authz.MiddlewareConfig{
-		Relation:     "editor",
-		Organization: func(*http.Request) (string, error) { return demoOrg, nil },
-		Object:       documentObject,
-		User:         f.sessionUser,
-		OnDeny:       f.recordDenial,
-	})
-	if err != nil {
-		panic(err)
-	}
+	view, edit := f.guard("viewer"), f.guard("editor")
 	mux.HandleFunc("GET /documents", f.handleList)
 	mux.Handle("GET /documents/{id}", view(http.HandlerFunc(f.handleDocument)))
 	mux.Handle("POST /documents/{id}/share", edit(http.HandlerFunc(f.handleShare)))
 	mux.HandleFunc("GET /documents/{id}/explain", f.handleExplain)
+}
+
+// guard is middleware that lets a request through only when the
+// signed-in user holds relation on the document in its path.
+func (f *authzFeature) guard(relation string) func(http.Handler) http.Handler {
+	mw, err := f.svc.Middleware(authz.MiddlewareConfig{
+		Relation:     relation,
+		Organization: func(*http.Request) (string, error) { return demoOrg, nil },
+		Object:       documentObject,
+		User:         f.sessionUser,
+		OnDeny:       f.recordDenial,
+	})
+	if err != nil {
+		panic(err) // the configuration above is complete: a programming error, at start-up
+	}
+	return mw
 }
 
 func (f *authzFeature) landing(base string) landingSection {

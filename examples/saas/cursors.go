@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+
+	"github.com/gatehouse/gatehouse/audit"
 )
 
 // The demo keeps, for each event source, the cursor of the last event it
@@ -13,6 +15,24 @@ const cursorsTable = `CREATE TABLE IF NOT EXISTS demo_cursors (
 	source TEXT PRIMARY KEY,
 	cursor TEXT NOT NULL
 )`
+
+// forward hands the events of source that follow the stored cursor to the
+// audit log, in order, and stores the cursor of the last one recorded: a
+// failed write leaves the cursor before the event, which comes again.
+func forward[E any](ctx context.Context, a *app, source string,
+	read func(ctx context.Context, after string, limit int) ([]E, error),
+	cursor func(E) string, toAudit func(E) audit.Event) {
+	a.consume(ctx, source, func(ctx context.Context, after string) (string, error) {
+		events, err := read(ctx, after, 100)
+		for _, e := range events {
+			if err := a.audit.record(ctx, nil, toAudit(e)); err != nil {
+				return after, err
+			}
+			after = cursor(e)
+		}
+		return after, err
+	})
+}
 
 // consume reads the stored cursor of source, lets handle process what
 // follows it, and stores the cursor handle returns.

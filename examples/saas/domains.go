@@ -138,16 +138,8 @@ func (f *domainFeature) background(ctx context.Context) {
 				f.app.log.Info("re-verified domains", "checked", report.Checked, "lapsed", report.Lapsed)
 			}
 		case <-poll.C:
-			f.app.consume(ctx, "domain", func(ctx context.Context, after string) (string, error) {
-				events, err := f.svc.Events(ctx, after, 100)
-				for _, e := range events {
-					if err := f.app.audit.record(ctx, nil, fromDomainEvent(e)); err != nil {
-						return after, err
-					}
-					after = e.Cursor
-				}
-				return after, err
-			})
+			forward(ctx, f.app, "domain", f.svc.Events,
+				func(e domain.Event) string { return e.Cursor }, fromDomainEvent)
 		}
 	}
 }

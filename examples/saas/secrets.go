@@ -124,16 +124,8 @@ func (f *secretsFeature) background(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		f.app.consume(ctx, "secrets", func(ctx context.Context, after string) (string, error) {
-			events, err := f.svc.Events(ctx, after, 100)
-			for _, e := range events {
-				if err := f.app.audit.record(ctx, nil, fromSecretsEvent(e)); err != nil {
-					return after, err
-				}
-				after = e.Cursor
-			}
-			return after, err
-		})
+		forward(ctx, f.app, "secrets", f.svc.Events,
+			func(e secrets.Event) string { return e.Cursor }, fromSecretsEvent)
 	}
 }
 
