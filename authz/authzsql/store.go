@@ -106,16 +106,9 @@ func (s *Store) Model(ctx context.Context, org, id string) (authz.StoredModel, e
 // Models implements [authz.Store].
 func (s *Store) Models(ctx context.Context, org, cursor string, limit int) ([]authz.StoredModel,
 	string, error) {
-	before := int64(1<<62 - 1)
-	if cursor != "" {
-		n, err := decodeSeq(cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		before = n
-	}
-	if limit <= 0 {
-		limit = 1 << 30
+	before, limit, err := seqPage(cursor, 1<<62-1, limit)
+	if err != nil {
+		return nil, "", err
 	}
 	rows, err := s.db.QueryContext(ctx, s.q.models, org, before, limit+1)
 	if err != nil {

@@ -205,19 +205,29 @@ func decodeKey(cursor string) (cols, error) {
 	return cols{parts[0], parts[1], parts[2], parts[3], parts[4], parts[5]}, nil
 }
 
-// Changes implements [authz.Store].
-func (s *Store) Changes(ctx context.Context, org, cursor string, limit int) ([]authz.Change,
-	string, error) {
-	var after int64
+// seqPage reads a page request: the position a cursor holds (empty when
+// there is none) and the limit, where zero or less means no bound.
+func seqPage(cursor string, empty int64, limit int) (int64, int, error) {
+	pos := empty
 	if cursor != "" {
 		n, err := decodeSeq(cursor)
 		if err != nil {
-			return nil, "", err
+			return 0, 0, err
 		}
-		after = n
+		pos = n
 	}
 	if limit <= 0 {
 		limit = 1 << 30
+	}
+	return pos, limit, nil
+}
+
+// Changes implements [authz.Store].
+func (s *Store) Changes(ctx context.Context, org, cursor string, limit int) ([]authz.Change,
+	string, error) {
+	after, limit, err := seqPage(cursor, 0, limit)
+	if err != nil {
+		return nil, "", err
 	}
 	rows, err := s.query(ctx, s.q.changes, org, after, limit)
 	if err != nil {
@@ -251,16 +261,9 @@ func (s *Store) Changes(ctx context.Context, org, cursor string, limit int) ([]a
 // writes are serial anyway.
 func (s *Store) Events(ctx context.Context, cursor string, limit int) ([]authz.Event, string,
 	error) {
-	var after int64
-	if cursor != "" {
-		n, err := decodeSeq(cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		after = n
-	}
-	if limit <= 0 {
-		limit = 1 << 30
+	after, limit, err := seqPage(cursor, 0, limit)
+	if err != nil {
+		return nil, "", err
 	}
 	rows, err := s.query(ctx, s.q.events, after, limit)
 	if err != nil {

@@ -306,16 +306,7 @@ func (s *Store) queryDomains(ctx context.Context, q string, args ...any) ([]doma
 }
 
 func collectDomains(rows *sql.Rows) ([]domain.Domain, error) {
-	defer rows.Close()
-	var out []domain.Domain
-	for rows.Next() {
-		d, err := scanDomain(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return sqlkit.Collect(rows, func(r *sql.Rows) (domain.Domain, error) { return scanDomain(r) })
 }
 
 type scanner interface{ Scan(dest ...any) error }

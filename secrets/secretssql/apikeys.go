@@ -97,16 +97,11 @@ func (s *Store) ListAPIKeys(ctx context.Context, org string,
 	if err != nil {
 		return nil, fmt.Errorf("secretssql: listing API keys: %w", err)
 	}
-	defer rows.Close()
-	var out []secrets.APIKey
-	for rows.Next() {
-		k, err := scanKey(rows)
-		if err != nil {
-			return nil, fmt.Errorf("secretssql: listing API keys: %w", err)
-		}
-		out = append(out, k)
+	out, err := sqlkit.Collect(rows, func(r *sql.Rows) (secrets.APIKey, error) { return scanKey(r) })
+	if err != nil {
+		return nil, fmt.Errorf("secretssql: listing API keys: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RotateAPIKey implements [secrets.APIKeyStore]. The old key is locked

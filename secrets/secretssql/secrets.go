@@ -185,16 +185,11 @@ func (s *Store) ListSecrets(ctx context.Context, org string,
 	if err != nil {
 		return nil, fmt.Errorf("secretssql: listing secrets: %w", err)
 	}
-	defer rows.Close()
-	var out []secrets.Secret
-	for rows.Next() {
-		sec, err := scanSecret(rows)
-		if err != nil {
-			return nil, fmt.Errorf("secretssql: listing secrets: %w", err)
-		}
-		out = append(out, sec)
+	out, err := sqlkit.Collect(rows, func(r *sql.Rows) (secrets.Secret, error) { return scanSecret(r) })
+	if err != nil {
+		return nil, fmt.Errorf("secretssql: listing secrets: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetDeleted implements [secrets.Store].
