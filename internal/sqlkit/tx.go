@@ -10,8 +10,12 @@ import (
 )
 
 // MaxAttempts bounds how many times [DB.InTx] runs a transaction that keeps
-// meeting transient conflicts.
-const MaxAttempts = 8
+// meeting transient conflicts. Writers that succeed do not pause, so a
+// loser on a hot row can lose several times in a row; with the backoff
+// capped at 250 ms, 20 attempts give it up to about four seconds to get
+// through before InTx gives up. Eight attempts starved such a writer in
+// about one test run in twelve.
+const MaxAttempts = 20
 
 // InTx runs fn in a transaction and commits it when fn returns nil. When
 // fn or the commit fails with an error for which [IsRetryable] is true, the
