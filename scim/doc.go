@@ -69,10 +69,11 @@
 // accepted. Lists take sortBy, sortOrder, startIndex and count (count=0
 // gives only the total), cursor paging (RFC 9865) and attributes or
 // excludedAttributes; POST .search works at the root and per type.
-// Group filters may test membership (members eq "id", as Entra ID does
-// to find a group's last member) in terms joined by and; the service
-// answers those from the membership index, since stores never see
-// members in a filter.
+// Group filters may test membership by a member's id (members eq "id",
+// as Entra ID does to find a group's last member) anywhere under and, or
+// and not; the service answers each such term from the membership index,
+// since stores never see members in a filter. Other operators on members
+// get invalidFilter.
 //
 // # Changes and events
 //

@@ -77,8 +77,9 @@ func TestManagerAndGroupFilters(t *testing.T) {
 	if ent := r.body[SchemaEnterpriseUser].(map[string]any); ent["manager"] != nil || ent["employeeNumber"] != "1234" {
 		t.Errorf("after removing the manager: %v", ent)
 	}
-	h.do("GET", "/Groups?filter="+q(`members[value eq "`+id+`"] or displayName pr`), nil).
-		scimError(t, 400, ScimTypeInvalidFilter)
+	h.do("GET", "/Groups?filter="+q(`members[value eq "`+id+`"] or displayName pr`), nil).must(t, 200)
+	h.do("GET", "/Groups?filter="+q(`members co "`+id+`"`), nil).scimError(t, 400, ScimTypeInvalidFilter)
+	h.do("GET", "/Groups?filter="+q(`not (members pr)`), nil).scimError(t, 400, ScimTypeInvalidFilter)
 }
 
 // TestGroupMemberFilters covers the membership checks Entra ID makes,
@@ -103,6 +104,12 @@ func TestGroupMemberFilters(t *testing.T) {
 		{`members[value eq "` + u2 + `"]`, []string{g1}},
 		{`members eq "` + u1 + `" and members eq "` + u2 + `"`, []string{g1}},
 		{`members eq "usr_nobody"`, nil},
+		{`members eq "` + u2 + `" or displayName eq "two"`, []string{g1, g2}},
+		{`members eq "usr_nobody" or displayName eq "two"`, []string{g2}},
+		{`not (members eq "` + u2 + `")`, []string{g2}},
+		{`not (members eq "usr_nobody")`, []string{g1, g2}},
+		{`displayName eq "one" and not (members eq "` + u1 + `" and members eq "` + u2 + `")`, nil},
+		{`(members eq "usr_nobody" or members[value eq "` + u2 + `"]) and displayName sw "O"`, []string{g1}},
 	}
 	for _, tc := range cases {
 		r := h.do("GET", "/Groups?attributes=id&filter="+q(tc.filter), nil).must(t, 200)
@@ -114,5 +121,4 @@ func TestGroupMemberFilters(t *testing.T) {
 			t.Errorf("%s: %v (total %v), want %v", tc.filter, got, r.body["totalResults"], tc.want)
 		}
 	}
-	h.do("GET", "/Groups?filter="+q(`not (members eq "`+u1+`")`), nil).scimError(t, 400, ScimTypeInvalidFilter)
 }

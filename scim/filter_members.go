@@ -2,104 +2,86 @@ package scim
 
 import "context"
 
-// maxMemberCandidates bounds the groups a membership filter may select
-// before the rest of the filter applies.
+// maxMemberCandidates bounds how many groups the membership terms of one
+// filter may select in all before the rest of the filter applies.
 const maxMemberCandidates = 1000
 
-// list runs a query through the store. A group filter that tests
-// membership, such as Entra ID's id eq "g" and members eq "u", is
-// answered from the membership index: members are kept apart from the
-// group, so stores never see such terms.
+// list runs a query through the store. Members are kept apart from their
+// group, so stores never see a term that tests membership, such as Entra
+// ID's id eq "g" and members eq "u": each such term, wherever it stands
+// under and, or and not, is first answered from the membership index and
+// replaced by the IDs of the groups it selects.
 func (s *Service) list(ctx context.Context, rd Reader, kind Kind, q Query) (*Page, error) {
 	if kind != KindGroup || q.Filter == nil || !mentionsMembers(q.Filter.expr) {
 		return rd.List(ctx, kind, q)
 	}
-	rest, ids := memberTerms(q.Filter.expr)
-	if len(ids) == 0 || (rest != nil && mentionsMembers(rest)) {
-		return nil, errorf(400, ScimTypeInvalidFilter,
-			`members can be filtered only as members eq "id" (or members[value eq "id"]) joined by and`)
-	}
-	groups, err := groupsOfAll(ctx, rd, ids)
+	budget := maxMemberCandidates
+	expr, err := resolveMembers(ctx, rd, q.Filter.expr, &budget)
 	if err != nil {
 		return nil, err
 	}
-	if len(groups) == 0 {
-		return &Page{}, nil
-	}
-	if len(groups) > maxMemberCandidates {
-		return nil, errorf(400, ScimTypeTooMany, "the member belongs to too many groups to filter")
-	}
-	f := &Filter{raw: q.Filter.raw, expr: idsExpr(groups)}
-	if rest != nil {
-		f.expr = &Logical{Op: "and", Left: rest, Right: f.expr}
-	}
-	q.Filter = f
+	q.Filter = &Filter{raw: q.Filter.raw, expr: expr}
 	return rd.List(ctx, kind, q)
 }
 
-// groupsOfAll returns the groups that have every one of ids as a member.
-func groupsOfAll(ctx context.Context, rd Reader, ids []string) ([]string, error) {
-	var out []string
-	for i, id := range ids {
-		gs, err := rd.GroupsOf(ctx, id)
+// resolveMembers returns e with each membership test replaced by an id
+// test on the member's groups, charging their number to budget.
+func resolveMembers(ctx context.Context, rd Reader, e Expr, budget *int) (Expr, error) {
+	switch x := e.(type) {
+	case *Logical:
+		l, err := resolveMembers(ctx, rd, x.Left, budget)
 		if err != nil {
 			return nil, err
 		}
-		if i == 0 {
-			out = gs
-			continue
+		r, err := resolveMembers(ctx, rd, x.Right, budget)
+		if err != nil {
+			return nil, err
 		}
-		keep := map[string]bool{}
-		for _, g := range gs {
-			keep[g] = true
+		return &Logical{Op: x.Op, Left: l, Right: r}, nil
+	case *Not:
+		inner, err := resolveMembers(ctx, rd, x.X, budget)
+		if err != nil {
+			return nil, err
 		}
-		kept := out[:0]
-		for _, g := range out {
-			if keep[g] {
-				kept = append(kept, g)
-			}
-		}
-		out = kept
+		return &Not{X: inner}, nil
 	}
-	return out, nil
+	if !mentionsMembers(e) {
+		return e, nil
+	}
+	member, ok := memberTest(e)
+	if !ok {
+		return nil, errorf(400, ScimTypeInvalidFilter,
+			`members can be filtered only by a member's id: members eq "id", members.value eq "id" `+
+				`or members[value eq "id"]`)
+	}
+	groups, err := rd.GroupsOf(ctx, member)
+	if err != nil {
+		return nil, err
+	}
+	if *budget -= len(groups); *budget < 0 {
+		return nil, errorf(400, ScimTypeTooMany, "the filter's members belong to too many groups to filter")
+	}
+	return idsExpr(groups), nil
 }
 
 var idPath = AttrPath{Name: "id", Attr: commonAttrs[0]}
 
-// idsExpr is id eq "a" or id eq "b" or ...
+// noResource matches nothing: every resource has a non-empty id.
+var noResource = &Compare{Path: idPath, Op: "eq", Value: ""}
+
+// idsExpr is id eq "a" or id eq "b" or ..., and matches nothing when ids
+// is empty.
 func idsExpr(ids []string) Expr {
-	var e Expr
-	for _, id := range ids {
+	var e Expr = noResource
+	for i, id := range ids {
 		c := &Compare{Path: idPath, Op: "eq", Value: id}
-		if e == nil {
+		if i == 0 {
 			e = c
 		} else {
 			e = &Logical{Op: "or", Left: e, Right: c}
 		}
 	}
 	return e
-}
-
-// memberTerms splits the and-joined terms of e that test membership
-// (members eq "id", members.value eq "id", members[value eq "id"]) from
-// the rest, which is nil when nothing remains.
-func memberTerms(e Expr) (rest Expr, ids []string) {
-	if l, ok := e.(*Logical); ok && l.Op == "and" {
-		lr, lids := memberTerms(l.Left)
-		rr, rids := memberTerms(l.Right)
-		ids = append(lids, rids...)
-		switch {
-		case lr == nil:
-			return rr, ids
-		case rr == nil:
-			return lr, ids
-		}
-		return &Logical{Op: "and", Left: lr, Right: rr}, ids
-	}
-	if id, ok := memberTest(e); ok {
-		return nil, []string{id}
-	}
-	return e, nil
 }
 
 // memberTest recognizes one membership test and returns the member ID.

@@ -99,6 +99,19 @@ func TestEndToEnd(t *testing.T) {
 			t.Fatalf("group: %d %v", status, body)
 		}
 		gid := body["id"].(string)
+		if status, _ := e.do("POST", "/Groups", `{"displayName":"Ops"}`); status != 201 {
+			t.Fatalf("second group: %d", status)
+		}
+		for f, want := range map[string]float64{
+			`members eq "` + id + `"`:                                1,
+			`not (members eq "` + id + `")`:                          1,
+			`members eq "usr_x" or displayName eq "ops"`:             1,
+			`members[value eq "` + id + `"] or displayName eq "ops"`: 2,
+		} {
+			if _, body := e.do("GET", "/Groups?filter="+url.QueryEscape(f), ""); body["totalResults"] != want {
+				t.Errorf("group filter %s: %v, want %v results", f, body, want)
+			}
+		}
 		e.do("PATCH", "/Groups/"+gid, `{"Operations":[{"op":"Remove","path":"members[value eq \"`+id+`\"]"}]}`)
 		e.do("DELETE", "/Users/"+id, "")
 		evs, err := e.store.Events(context.Background(), "", 100)
@@ -110,7 +123,8 @@ func TestEndToEnd(t *testing.T) {
 			types = append(types, ev.Type)
 		}
 		want := []string{scim.EventUserCreated, scim.EventUserUpdated, scim.EventUserDeactivated,
-			scim.EventGroupCreated, scim.EventMemberAdded, scim.EventMemberRemoved, scim.EventUserDeleted}
+			scim.EventGroupCreated, scim.EventMemberAdded, scim.EventGroupCreated, scim.EventMemberRemoved,
+			scim.EventUserDeleted}
 		if !slices.Equal(types, want) {
 			t.Errorf("events = %v, want %v", types, want)
 		}
