@@ -1,6 +1,7 @@
 package scim
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"slices"
@@ -17,15 +18,18 @@ func (s *Service) serveRootSearch(w http.ResponseWriter, r *request) error {
 	if err := r.decode(&sr); err != nil {
 		return err
 	}
-	if sr.Cursor != nil {
-		return errorf(400, ScimTypeInvalidValue, "cursor paging is not supported on /.search")
+	if sr.Cursor != nil && sr.SortBy != "" {
+		return errorf(400, "invalidCursor", "cursor paging cannot be combined with sortBy")
 	}
 	types, queries, err := s.rootQueries(sr)
 	if err != nil {
 		return err
 	}
-	if sr.SortBy != "" {
+	switch {
+	case sr.SortBy != "":
 		return s.serveRootSorted(w, r, sr, types, queries)
+	case sr.Cursor != nil:
+		return s.serveRootCursor(w, r, sr, types, queries)
 	}
 	resp := listResponse{Schemas: []string{schemaListResponse}, Resources: []map[string]any{},
 		StartIndex: queries[0].StartIndex}
@@ -53,6 +57,75 @@ func (s *Service) serveRootSearch(w http.ResponseWriter, r *request) error {
 	resp.ItemsPerPage = len(resp.Resources)
 	writeJSON(w, http.StatusOK, resp)
 	return nil
+}
+
+// serveRootCursor pages the root search with a cursor (RFC 9865) over
+// the same order: users, then groups, each by ID. A root cursor names
+// the kind as well as the ID of the last resource it returned, so that
+// the next page resumes in the right type. totalResults counts what
+// remains from the cursor on, as per-type cursor pages do.
+func (s *Service) serveRootCursor(w http.ResponseWriter, r *request, sr searchRequest,
+	types []*resourceType, queries []Query) error {
+	kind, after, err := decodeRootCursor(*sr.Cursor)
+	if err != nil {
+		return err
+	}
+	resp := listResponse{Schemas: []string{schemaListResponse}, Resources: []map[string]any{}}
+	want := queries[0].Count
+	err = s.store.View(r.ctx(), r.dir.ID, func(rd Reader) error {
+		var last *Resource
+		for i, rt := range types {
+			if kind == KindGroup && rt.kind == KindUser {
+				continue // the cursor is past every user
+			}
+			q := queries[i]
+			q.After, q.Count = "\x00", want
+			if rt.kind == kind {
+				q.After = after
+			}
+			page, err := s.list(r.ctx(), rd, rt.kind, q)
+			if err != nil {
+				return err
+			}
+			resp.TotalResults += page.Total
+			want -= len(page.Resources)
+			if n := len(page.Resources); n > 0 {
+				last = page.Resources[n-1]
+			}
+			if err := s.appendRendered(r, rd, rt, page, sr, &resp); err != nil {
+				return err
+			}
+		}
+		if last != nil && len(resp.Resources) < resp.TotalResults {
+			resp.NextCursor = encodeRootCursor(last)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	resp.ItemsPerPage = len(resp.Resources)
+	writeJSON(w, http.StatusOK, resp)
+	return nil
+}
+
+// encodeRootCursor makes the cursor that resumes a root search after r.
+func encodeRootCursor(r *Resource) string {
+	return base64.RawURLEncoding.EncodeToString([]byte(string(r.Kind) + "/" + r.ID))
+}
+
+// decodeRootCursor reads a root cursor; the empty cursor starts at the
+// first user.
+func decodeRootCursor(c string) (Kind, string, error) {
+	if c == "" {
+		return KindUser, "\x00", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	kind, id, ok := strings.Cut(string(b), "/")
+	if err != nil || !ok || id == "" || (Kind(kind) != KindUser && Kind(kind) != KindGroup) {
+		return "", "", errorf(400, "invalidCursor", "malformed cursor")
+	}
+	return Kind(kind), id, nil
 }
 
 // rootQueries makes one query per resource type the filter applies to;

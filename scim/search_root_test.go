@@ -1,6 +1,9 @@
 package scim
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestRootSearch(t *testing.T) {
 	t.Parallel()
@@ -30,7 +33,10 @@ func TestRootSearch(t *testing.T) {
 			[]string{"Team ann", "Team ben", "Team Gamma"}, 200},
 		{"unknown everywhere", map[string]any{"filter": `shoeSize eq "1"`}, 0, nil, 400},
 		{"unknown sortBy", map[string]any{"sortBy": "shoeSize"}, 0, nil, 400},
-		{"cursor", map[string]any{"cursor": ""}, 0, nil, 400},
+		{"cursor and sortBy", map[string]any{"cursor": "", "sortBy": "displayName"}, 0, nil, 400},
+		{"cursor and startIndex", map[string]any{"cursor": "", "startIndex": 2}, 0, nil, 400},
+		{"malformed cursor", map[string]any{"cursor": "bm9wZQ"}, 0, nil, 400},
+		{"cursor of another kind", map[string]any{"cursor": "Um9sZS94"}, 0, nil, 400},
 	}
 	for _, tc := range cases {
 		r := h.do("POST", "/.search", tc.body)
@@ -54,5 +60,56 @@ func TestRootSearch(t *testing.T) {
 				t.Errorf("%s: %v, want %v", tc.name, names, tc.names)
 			}
 		}
+	}
+}
+
+// TestRootSearchCursor walks a root search with a cursor, page by page,
+// across the users into the groups, and checks that every resource comes
+// once, in order.
+func TestRootSearchCursor(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	var want []string
+	for _, n := range []string{"ann", "ben", "cat"} {
+		want = append(want, h.do("POST", "/Users", map[string]any{"userName": n}).must(t, 201).body["id"].(string))
+	}
+	for _, n := range []string{"One", "Two"} {
+		want = append(want, h.do("POST", "/Groups", map[string]any{"displayName": n}).must(t, 201).body["id"].(string))
+	}
+	for _, count := range []int{1, 2, 3, 5, 10} {
+		var got []string
+		cursor := ""
+		for pages := 0; ; pages++ {
+			if pages > len(want) {
+				t.Fatalf("count %d: the cursor never ends", count)
+			}
+			r := h.do("POST", "/.search", map[string]any{"cursor": cursor, "count": count}).must(t, 200)
+			if left := float64(len(want) - len(got)); r.body["totalResults"] != left {
+				t.Errorf("count %d, page %d: totalResults %v, want %v", count, pages, r.body["totalResults"], left)
+			}
+			res := r.body["Resources"].([]any)
+			if len(res) > count {
+				t.Fatalf("count %d: a page of %d", count, len(res))
+			}
+			for _, x := range res {
+				got = append(got, x.(map[string]any)["id"].(string))
+			}
+			next, _ := r.body["nextCursor"].(string)
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("count %d: %v, want %v", count, got, want)
+		}
+	}
+	filter := `id eq "` + want[2] + `" or id eq "` + want[4] + `"`
+	r := h.do("POST", "/.search", map[string]any{"cursor": "", "count": 1, "filter": filter}).must(t, 200)
+	next, _ := r.body["nextCursor"].(string)
+	r = h.do("POST", "/.search", map[string]any{"cursor": next, "count": 1, "filter": filter}).must(t, 200)
+	if res := r.body["Resources"].([]any); len(res) != 1 || res[0].(map[string]any)["id"] != want[4] ||
+		r.body["nextCursor"] != nil {
+		t.Errorf("filtered second page: %s", r.raw)
 	}
 }
