@@ -31,10 +31,9 @@ func (s *Service) serveRootSearch(w http.ResponseWriter, r *request) error {
 	case sr.Cursor != nil:
 		return s.serveRootCursor(w, r, sr, types, queries)
 	}
-	resp := listResponse{Schemas: []string{schemaListResponse}, Resources: []map[string]any{},
-		StartIndex: queries[0].StartIndex}
 	skip, want := queries[0].StartIndex-1, queries[0].Count
-	err = s.store.View(r.ctx(), r.dir.ID, func(rd Reader) error {
+	return s.answerRoot(w, r, func(rd Reader, resp *listResponse) error {
+		resp.StartIndex = skip + 1
 		for i, rt := range types {
 			q := queries[i]
 			q.StartIndex, q.Count = skip+1, want
@@ -45,12 +44,20 @@ func (s *Service) serveRootSearch(w http.ResponseWriter, r *request) error {
 			resp.TotalResults += page.Total
 			skip = max(skip-page.Total, 0)
 			want -= len(page.Resources)
-			if err := s.appendRendered(r, rd, rt, page, sr, &resp); err != nil {
+			if err := s.appendRendered(r, rd, rt, page, sr, resp); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+}
+
+// answerRoot writes the list response that fill makes in one read
+// transaction.
+func (s *Service) answerRoot(w http.ResponseWriter, r *request,
+	fill func(rd Reader, resp *listResponse) error) error {
+	resp := listResponse{Schemas: []string{schemaListResponse}, Resources: []map[string]any{}}
+	err := s.store.View(r.ctx(), r.dir.ID, func(rd Reader) error { return fill(rd, &resp) })
 	if err != nil {
 		return err
 	}
@@ -70,9 +77,8 @@ func (s *Service) serveRootCursor(w http.ResponseWriter, r *request, sr searchRe
 	if err != nil {
 		return err
 	}
-	resp := listResponse{Schemas: []string{schemaListResponse}, Resources: []map[string]any{}}
 	want := queries[0].Count
-	err = s.store.View(r.ctx(), r.dir.ID, func(rd Reader) error {
+	return s.answerRoot(w, r, func(rd Reader, resp *listResponse) error {
 		var last *Resource
 		for i, rt := range types {
 			if kind == KindGroup && rt.kind == KindUser {
@@ -92,7 +98,7 @@ func (s *Service) serveRootCursor(w http.ResponseWriter, r *request, sr searchRe
 			if n := len(page.Resources); n > 0 {
 				last = page.Resources[n-1]
 			}
-			if err := s.appendRendered(r, rd, rt, page, sr, &resp); err != nil {
+			if err := s.appendRendered(r, rd, rt, page, sr, resp); err != nil {
 				return err
 			}
 		}
@@ -101,12 +107,6 @@ func (s *Service) serveRootCursor(w http.ResponseWriter, r *request, sr searchRe
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	resp.ItemsPerPage = len(resp.Resources)
-	writeJSON(w, http.StatusOK, resp)
-	return nil
 }
 
 // encodeRootCursor makes the cursor that resumes a root search after r.
@@ -171,9 +171,8 @@ func (s *Service) serveRootSorted(w http.ResponseWriter, r *request, sr searchRe
 	if skip+want > maxRootSortWindow {
 		return errorf(400, ScimTypeTooMany, "a sorted /.search reaches at most %d results", maxRootSortWindow)
 	}
-	resp := listResponse{Schemas: []string{schemaListResponse}, Resources: []map[string]any{},
-		StartIndex: skip + 1}
-	err := s.store.View(r.ctx(), r.dir.ID, func(rd Reader) error {
+	return s.answerRoot(w, r, func(rd Reader, resp *listResponse) error {
+		resp.StartIndex = skip + 1
 		var all []*Resource
 		paths := map[Kind]*AttrPath{}
 		for i, rt := range types {
@@ -190,18 +189,12 @@ func (s *Service) serveRootSorted(w http.ResponseWriter, r *request, sr searchRe
 		sortMixed(all, paths, queries[0].Descending)
 		for _, res := range PageOf(all, Query{StartIndex: skip + 1, Count: want}) {
 			page := &Page{Resources: []*Resource{res}}
-			if err := s.appendRendered(r, rd, s.schemas.of(res.Kind), page, sr, &resp); err != nil {
+			if err := s.appendRendered(r, rd, s.schemas.of(res.Kind), page, sr, resp); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	resp.ItemsPerPage = len(resp.Resources)
-	writeJSON(w, http.StatusOK, resp)
-	return nil
 }
 
 // sortMixed sorts users and groups together by each kind's sort path, as
