@@ -17,8 +17,10 @@
 //
 // The default provider is a [KeyRing] of local master keys with versions,
 // read from an environment variable or a file ([KeyRingFromEnv],
-// [KeyRingFromFile]). A cloud KMS or a Vault transit engine plugs into the
-// same three-method interface. New versions are always wrapped under the
+// [KeyRingFromFile]). [VaultTransit] keeps the KEK in the transit engine
+// of HashiCorp Vault or OpenBao instead; a cloud KMS plugs into the same
+// three-method interface, and secretstest.TestKeyProvider checks such an
+// adapter against its contract. New versions are always wrapped under the
 // newest KEK; [Service.Rewrap] moves the data keys of older versions to
 // it in resumable batches, without decrypting any value, after which the
 // old KEK can be removed. Unwrapped data keys are cached for a bounded
