@@ -18,8 +18,11 @@
 // failures go to the connection's log of attempts). An OIDC connection
 // names an issuer (discovery), a client ID and a client secret, which the
 // service seals through the host's [Sealer] before the connection is
-// stored, or authenticates with private_key_jwt signed by a crypto.Signer. [Service.CreateConnection] and [Service.UpdateConnection]
-// validate a connection and say what is wrong in a [ValidationError];
+// stored, or authenticates with private_key_jwt signed by a
+// crypto.Signer. After the key behind the Sealer rotates,
+// [Service.ResealClientSecrets] moves the sealed secrets to the new key.
+// [Service.CreateConnection] and [Service.UpdateConnection] validate a
+// connection and say what is wrong in a [ValidationError];
 // [Service.AdminHandler] offers the same as a JSON admin API, with the log
 // of recent login attempts.
 //

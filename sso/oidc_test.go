@@ -22,12 +22,13 @@ import (
 )
 
 type oidcTest struct {
-	op    *ssotest.OP
-	svc   *sso.Service
-	store *sso.MemoryStore
-	conn  *sso.Connection
-	got   *sso.Profile
-	rp    string
+	op     *ssotest.OP
+	svc    *sso.Service
+	store  *sso.MemoryStore
+	sealer *ssotest.Sealer
+	conn   *sso.Connection
+	got    *sso.Profile
+	rp     string
 	// logins holds the responses of Login, whose cookies the browser keeps.
 	logins []*httptest.ResponseRecorder
 }
@@ -40,9 +41,9 @@ func newOIDCTest(t testing.TB, method sso.AuthMethod, edit ...func(*ssotest.OP))
 	for _, f := range edit {
 		f(op)
 	}
-	ot := &oidcTest{op: op, store: sso.NewMemoryStore()}
+	ot := &oidcTest{op: op, store: sso.NewMemoryStore(), sealer: ssotest.NewSealer()}
 	ot.svc, err = sso.New(sso.Config{
-		Store: ot.store, BaseURL: "https://sp.example/sso", Sealer: ssotest.NewSealer(),
+		Store: ot.store, BaseURL: "https://sp.example/sso", Sealer: ot.sealer,
 		HTTPClient: op.Server.Client(),
 		OnSuccess: func(w http.ResponseWriter, _ *http.Request, p *sso.Profile, rp string) {
 			ot.got, ot.rp = p, rp
