@@ -116,6 +116,13 @@ func (f *secretsFeature) landing(base string) landingSection {
 
 // background hands the secrets and API key events to the audit log.
 func (f *secretsFeature) background(ctx context.Context) {
+	// A master key added to GATEHOUSE_DEMO_MASTER_KEY ("1:old,2:new")
+	// becomes current at once; this moves the older data keys to it.
+	if p, err := f.svc.Rewrap(ctx, secrets.RewrapOptions{}); err != nil {
+		f.app.log.Warn("rewrapping data keys", "err", err)
+	} else if p.Rewrapped > 0 || p.Failed > 0 {
+		f.app.log.Info("rewrapped data keys", "key", p.KeyID, "rewrapped", p.Rewrapped, "failed", p.Failed)
+	}
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
