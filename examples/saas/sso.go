@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gatehouse/gatehouse/audit"
+	"github.com/gatehouse/gatehouse/secrets"
 	"github.com/gatehouse/gatehouse/sso"
 	"github.com/gatehouse/gatehouse/sso/ssosql"
 )
@@ -30,6 +31,10 @@ const (
 	samlConnectionName = "Development IdP (SAML)"
 	oidcConnectionName = "Development IdP (OIDC)"
 )
+
+// The secrets package's Sealer seals the OIDC client secret, and can
+// reseal it after the master key rotates.
+var _ sso.Resealer = (*secrets.Sealer)(nil)
 
 func newSSOFeature(ctx context.Context, a *app) (*ssoFeature, error) {
 	if err := ssosql.Migrate(ctx, a.db); err != nil {
