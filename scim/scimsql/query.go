@@ -107,6 +107,8 @@ func (t *tx) translateCompare(c *scim.Compare) *where {
 		return &where{"last_modified " + op + " ?", []any{t.s.db.Time(tv)}, true}
 	case c.Op == "sw" && p.String() == "userName":
 		return prefixRange(c.Value)
+	case c.Op == "co" || c.Op == "sw" || c.Op == "ew":
+		return t.likeMatch(c)
 	case c.Op != "eq":
 		return nil
 	}
@@ -156,6 +158,48 @@ func prefixRange(v any) *where {
 	upper := p[:len(p)-1] + string(p[len(p)-1]+1)
 	return &where{"user_name_fold >= ? AND user_name_fold < ?", []any{p, upper}, true}
 }
+
+// likeColumns are the columns on which co, sw and ew become LIKE, and
+// whether the column holds the folded value (for attributes compared
+// ignoring case).
+var likeColumns = map[string]struct {
+	column string
+	folded bool
+}{
+	"userName":    {"user_name_fold", true},
+	"displayName": {"display_name_fold", true},
+	"externalId":  {"external_id", false},
+}
+
+// likeMatch turns co, sw and ew into LIKE, so that the database scans
+// the directory instead of handing every row to Go. On a folded column
+// both sides are lower case, which makes LIKE exact on both databases;
+// on externalId, which is case-exact, SQLite's LIKE ignores ASCII case
+// and selects a superset that Go narrows.
+func (t *tx) likeMatch(c *scim.Compare) *where {
+	col, ok := likeColumns[c.Path.String()]
+	v, isString := c.Value.(string)
+	if !ok || !isString {
+		return nil
+	}
+	if col.folded {
+		v = strings.ToLower(v)
+	}
+	pattern := likeEscaper.Replace(v)
+	switch c.Op {
+	case "co":
+		pattern = "%" + pattern + "%"
+	case "sw":
+		pattern += "%"
+	case "ew":
+		pattern = "%" + pattern
+	}
+	exact := col.folded || t.s.db.Dialect == sqlkit.Postgres
+	return &where{col.column + ` LIKE ? ESCAPE '\'`, []any{pattern}, exact}
+}
+
+// likeEscaper escapes LIKE's wildcards and its escape character.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 
 func fold(v any) any {
 	s, _ := v.(string)

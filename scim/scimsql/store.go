@@ -6,11 +6,13 @@
 // emails.value (Entra ID's emails[type eq "work"].value lookup included),
 // userName sw with an ASCII prefix, and meta.lastModified comparisons are
 // translated into SQL served by indexes, as are sorts by id, userName,
-// displayName, meta.created and meta.lastModified. What cannot be
-// translated exactly is narrowed in SQL where an and allows and evaluated
-// with [scim.Filter.Match] on the rows that remain; the rest (co, ew, ne,
-// not) reads the directory's rows. Statements are prepared once and
-// cached.
+// displayName, meta.created and meta.lastModified. co, sw and ew on
+// userName, displayName and externalId become LIKE, with its wildcards
+// escaped: the database scans the directory, but only the matches reach
+// Go. What cannot be translated exactly is narrowed in SQL where an and
+// allows and evaluated with [scim.Filter.Match] on the rows that remain;
+// the rest (ne, not, and attributes without a column) reads the
+// directory's rows. Statements are prepared once and cached.
 //
 // # Writes
 //

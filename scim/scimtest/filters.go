@@ -40,6 +40,35 @@ func fixture(t *testing.T, s scim.Store) {
 	u4 := user("usr_4", "nobody", nil)
 	insert(t, s, "dir_a", u1, u2, u3, u4, group("grp_1", "Tour Guides"))
 	insert(t, s, "dir_b", user("usr_9", "bjensen@example.com", map[string]any{"active": true}))
+
+	// dir_c holds LIKE's wildcards and escape character, which a store
+	// that turns co, sw and ew into LIKE must escape.
+	newDir(t, s, "dir_c", "org_1")
+	c1 := user("usr_c1", "a_b@x.test", map[string]any{"displayName": "100% Pure"})
+	c1.ExternalID = "Ab_1"
+	c2 := user("usr_c2", "axb@x.test", map[string]any{"displayName": "1000 Pure"})
+	c2.ExternalID = "ab_1"
+	c3 := user("usr_c3", `back\slash@x.test`, map[string]any{"displayName": `C:\Temp`})
+	c3.ExternalID = "Ab%1"
+	insert(t, s, "dir_c", c1, c2, c3)
+}
+
+// wildcardCases are filters on dir_c, whose values hold % _ and \.
+var wildcardCases = []struct {
+	filter string
+	want   []string
+}{
+	{`userName co "_"`, []string{"usr_c1"}},
+	{`userName sw "A_"`, []string{"usr_c1"}},
+	{`userName co "\\"`, []string{"usr_c3"}},
+	{`displayName co "0%"`, []string{"usr_c1"}},
+	{`displayName co "PURE"`, []string{"usr_c1", "usr_c2"}},
+	{`displayName ew "\\temp"`, []string{"usr_c3"}},
+	{`displayName sw "100"`, []string{"usr_c1", "usr_c2"}},
+	{`externalId sw "Ab"`, []string{"usr_c1", "usr_c3"}}, // case-exact
+	{`externalId co "_1"`, []string{"usr_c1", "usr_c2"}},
+	{`externalId ew "%1"`, []string{"usr_c3"}},
+	{`externalId co "B"`, nil},
 }
 
 // filterCases are filters and the users of the fixture they select.
@@ -108,6 +137,17 @@ func testFilters(t *testing.T, s scim.Store) {
 		p := list(t, s, "dir_a", scim.KindUser, scim.Query{Filter: f, Count: -1})
 		got := resourceIDs(p)
 		if !slices.Equal(got, tc.want) || p.Total != len(tc.want) {
+			t.Errorf("filter %s: got %v (total %d), want %v", tc.filter, got, p.Total, tc.want)
+		}
+	}
+	for _, tc := range wildcardCases {
+		f, err := scim.ParseFilter(scim.KindUser, tc.filter)
+		if err != nil {
+			t.Errorf("ParseFilter(%s): %v", tc.filter, err)
+			continue
+		}
+		p := list(t, s, "dir_c", scim.KindUser, scim.Query{Filter: f, Count: -1})
+		if got := resourceIDs(p); !slices.Equal(got, tc.want) || p.Total != len(tc.want) {
 			t.Errorf("filter %s: got %v (total %d), want %v", tc.filter, got, p.Total, tc.want)
 		}
 	}
