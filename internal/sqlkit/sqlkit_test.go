@@ -170,8 +170,9 @@ func TestInTxRetriesConflicts(t *testing.T) {
 }
 
 // TestInTxRetriesBusy holds SQLite's write lock from one connection while
-// another, with a busy timeout of 1 ms, runs a transaction: it must meet
-// SQLITE_BUSY, retry, and succeed once the lock is released.
+// another, with a busy timeout of 1 ms, runs a transaction: its first
+// attempt must meet SQLITE_BUSY, and a retry succeed once the lock is
+// released.
 func TestInTxRetriesBusy(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "busy.db")
@@ -201,17 +202,22 @@ func TestInTxRetriesBusy(t *testing.T) {
 	if _, err := lock.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
 		t.Fatal(err)
 	}
-	released := make(chan struct{})
+	// The lock is released only once the first attempt has met it, so
+	// that a slow scheduler cannot let the first attempt through.
+	firstTried, released := make(chan struct{}), make(chan struct{})
 	go func() {
-		time.Sleep(10 * time.Millisecond)
+		<-firstTried
 		_, _ = lock.ExecContext(ctx, "COMMIT")
 		close(released)
 	}()
 
 	var calls atomic.Int32
 	err = db.InTx(ctx, func(tx *sql.Tx) error {
-		calls.Add(1)
+		n := calls.Add(1)
 		_, err := tx.ExecContext(ctx, `UPDATE kit_counter SET n = n + 1`)
+		if n == 1 {
+			close(firstTried)
+		}
 		return err
 	})
 	<-released
