@@ -7,17 +7,15 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/gatehouse/gatehouse/internal/sqlkit"
 	"github.com/gatehouse/gatehouse/scim"
 )
 
-// eventLockKey is the PostgreSQL advisory lock that a transaction takes
-// before it writes events. Sequence numbers are handed out in order but
-// transactions commit in any order, so without it a reader could pass an
-// event whose transaction commits after a later one's. Holding the lock
-// to commit makes events visible in sequence order, at the price of
-// serializing the SCIM writes that emit events. SQLite serializes writers
-// anyway.
-const eventLockKey = 0x7363696d // "scim"
+// outbox orders the event outbox: see [sqlkit.Outbox]. Every Update takes
+// its lock shared before anything else, and Events reads under it held
+// exclusively, so a reader never passes an event whose transaction
+// commits after a later one's. Writers still run side by side.
+var outbox = sqlkit.NewOutbox("scim")
 
 // Events implements [scim.Store].
 func (s *Store) Events(ctx context.Context, after string, limit int) ([]scim.Event, error) {
@@ -29,36 +27,37 @@ func (s *Store) Events(ctx context.Context, after string, limit int) ([]scim.Eve
 		}
 		seq = n
 	}
-	rows, err := s.db.QueryContext(ctx, s.db.Rebind(
-		`SELECT seq, body FROM scim_events WHERE seq > ? ORDER BY seq LIMIT ?`), seq, max(limit, 0))
+	var out []scim.Event
+	err := s.db.ReadOutbox(ctx, outbox, func(q sqlkit.Queryer) error {
+		rows, err := q.QueryContext(ctx, s.db.Rebind(
+			`SELECT seq, body FROM scim_events WHERE seq > ? ORDER BY seq LIMIT ?`), seq, max(limit, 0))
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		out = out[:0]
+		for rows.Next() {
+			var n int64
+			var body []byte
+			if err := rows.Scan(&n, &body); err != nil {
+				return err
+			}
+			var e scim.Event
+			if err := json.Unmarshal(body, &e); err != nil {
+				return fmt.Errorf("decoding event %d: %w", n, err)
+			}
+			e.Cursor = strconv.FormatInt(n, 10)
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
 	if err != nil {
 		return nil, fmt.Errorf("scimsql: reading events: %w", err)
 	}
-	defer rows.Close()
-	var out []scim.Event
-	for rows.Next() {
-		var n int64
-		var body []byte
-		if err := rows.Scan(&n, &body); err != nil {
-			return nil, fmt.Errorf("scimsql: reading events: %w", err)
-		}
-		var e scim.Event
-		if err := json.Unmarshal(body, &e); err != nil {
-			return nil, fmt.Errorf("scimsql: decoding event %d: %w", n, err)
-		}
-		e.Cursor = strconv.FormatInt(n, 10)
-		out = append(out, e)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func (t *tx) Emit(ctx context.Context, e scim.Event) error {
-	if !t.locked && t.s.db.Dialect.String() == "postgres" {
-		if _, err := t.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, eventLockKey); err != nil {
-			return fmt.Errorf("scimsql: taking the event lock: %w", err)
-		}
-		t.locked = true
-	}
 	if e.DirectoryID == "" {
 		e.DirectoryID = t.dir
 	}

@@ -2,6 +2,7 @@ package scimsql_test
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"testing"
 	"time"
@@ -10,10 +11,11 @@ import (
 	"github.com/gatehouse/gatehouse/scim"
 )
 
-// TestEventsCommitOrder holds a transaction that wrote an event open while
-// a later one tries to write one: a reader must never see the second event
-// before the first (on PostgreSQL, the second writer waits for the
-// first's event lock).
+// TestEventsCommitOrder holds a transaction that wrote an event open
+// while a later one writes an event and commits first: a reader must
+// wait for the first, never see the second alone and move its cursor
+// past the first (on PostgreSQL, readers take the outbox lock that every
+// writer holds shared).
 func TestEventsCommitOrder(t *testing.T) {
 	t.Parallel()
 	db := sqlkittest.Postgres(t)
@@ -34,24 +36,33 @@ func TestEventsCommitOrder(t *testing.T) {
 		})
 	}()
 	<-emitted
-	second := make(chan error)
+	// The second writer is not held up by the first: they run side by side.
+	if err := s.Update(ctx, "dir_a", func(tx scim.Tx) error {
+		return tx.Emit(ctx, scim.Event{ID: "evt_second", Type: scim.EventUserCreated,
+			Payload: scim.UserEvent{UserID: "usr_2"}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	read := make(chan []string)
 	go func() {
-		second <- s.Update(ctx, "dir_a", func(tx scim.Tx) error {
-			return tx.Emit(ctx, scim.Event{ID: "evt_second", Type: scim.EventUserCreated,
-				Payload: scim.UserEvent{UserID: "usr_2"}})
-		})
-	}()
-	// Whatever the second writer has done by now, nothing is visible yet
-	// ahead of the first event.
-	if evs, err := s.Events(ctx, "", 10); err != nil || len(evs) != 0 {
-		t.Fatalf("while the first transaction is open: %v, %v; want nothing", ids(evs), err)
-	}
-	close(release)
-	for _, ch := range []chan error{done, second} {
-		if err := <-ch; err != nil {
-			t.Fatal(err)
+		evs, err := s.Events(ctx, "", 10)
+		if err != nil {
+			t.Error(err)
 		}
+		read <- ids(evs)
+	}()
+	queued := readerQueued(t, db)
+	close(release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
+	if got := <-read; !slices.Equal(got, []string{"evt_first", "evt_second"}) {
+		t.Fatalf("a read while the first writer was open saw %v, want [evt_first evt_second]", got)
+	}
+	if !queued {
+		t.Fatal("the reader never waited for the outbox lock")
+	}
+
 	var got []string
 	after := ""
 	for range 3 {
@@ -83,4 +94,24 @@ func ids(evs []scim.Event) []string {
 		out = append(out, e.ID)
 	}
 	return out
+}
+
+// readerQueued waits up to ten seconds for a session of the database to
+// wait for an advisory lock (the reader, queued behind the open writer)
+// and reports whether one did.
+func readerQueued(t *testing.T, db *sql.DB) bool {
+	t.Helper()
+	const waiting = `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		var n int
+		if err := db.QueryRow(waiting).Scan(&n); err != nil {
+			t.Error(err)
+			return false
+		}
+		if n > 0 {
+			return true
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return false
 }

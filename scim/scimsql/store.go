@@ -24,10 +24,11 @@
 //
 // # PostgreSQL
 //
-// Text keys use the C collation, so that order matches Go's. Writers that
-// emit events take a transaction-level advisory lock, so that events
-// become visible in sequence order (the price: SCIM writes are
-// serialized). The planner needs statistics; after a bulk import, run
+// Text keys use the C collation, so that order matches Go's. Writers take
+// the event outbox's advisory lock shared and readers of events take it
+// exclusively ([sqlkit.Outbox]), so that a cursor never passes an event
+// that commits late, while writes of any number of directories run side
+// by side. The planner needs statistics; after a bulk import, run
 // ANALYZE.
 package scimsql
 

@@ -18,7 +18,6 @@ type tx struct {
 	sqlTx    *sql.Tx // nil in a View
 	dir      string
 	writable bool
-	locked   bool
 }
 
 var errReadOnly = errors.New("scimsql: write in a read-only view")
@@ -30,9 +29,13 @@ func (s *Store) View(ctx context.Context, dir string, fn func(scim.Reader) error
 }
 
 // Update implements [scim.Store] with one database transaction, retried
-// on transient conflicts.
+// on transient conflicts. It takes the outbox's lock shared first, before
+// any row lock, as [sqlkit.DB.LockOutbox] requires: fn may emit events.
 func (s *Store) Update(ctx context.Context, dir string, fn func(scim.Tx) error) error {
 	return s.db.InTx(ctx, func(sqlTx *sql.Tx) error {
+		if err := s.db.LockOutbox(ctx, sqlTx, outbox); err != nil {
+			return fmt.Errorf("scimsql: taking the outbox lock: %w", err)
+		}
 		return fn(&tx{s: s, sqlTx: sqlTx, dir: dir, writable: true})
 	})
 }
