@@ -7,11 +7,11 @@
 // single indexed query; every write batch is one transaction.
 //
 // On PostgreSQL the key columns use the "C" collation, so that pages come
-// in byte order as on SQLite and in the memory store, and writes of one
-// take one transaction-scoped advisory lock, so that change log sequence
-// numbers are in commit order and a watcher's cursor (ReadChanges,
-// Events) never skips a change that commits late. Tuple writes are thus
-// serialized on PostgreSQL; reads are not.
+// in byte order as on SQLite and in the memory store. Writes take the
+// change log's advisory lock shared and readers of the log take it
+// exclusively ([sqlkit.Outbox]), so that a watcher's cursor (ReadChanges,
+// Events) never skips a change that commits late, while writes of any
+// number of organizations run side by side.
 package authzsql
 
 import (

@@ -16,9 +16,9 @@ import (
 
 // queries are the statements of the store, rebound for the dialect once.
 type queries struct {
-	insertModel, latestModelID, model, models         string
-	lock, deleteTuple, insertTuple, logChange, lookup string
-	changes, direct, events                           string
+	insertModel, latestModelID, model, models   string
+	deleteTuple, insertTuple, logChange, lookup string
+	changes, direct, events                     string
 }
 
 const tupleCols = `object_type, object_id, relation, user_type, user_id, user_relation`
@@ -45,10 +45,7 @@ func prepare(db *sqlkit.DB) queries {
 			FROM authz_changes WHERE org = ? AND seq > ? ORDER BY seq LIMIT ?`,
 	}
 	q.direct = directQuery
-	if db.Dialect == sqlkit.Postgres {
-		q.lock = `SELECT pg_advisory_xact_lock(1635023482)`
-	}
-	for _, p := range []*string{&q.insertModel, &q.latestModelID, &q.model, &q.models, &q.lock,
+	for _, p := range []*string{&q.insertModel, &q.latestModelID, &q.model, &q.models,
 		&q.deleteTuple, &q.insertTuple, &q.logChange, &q.lookup, &q.changes, &q.direct, &q.events} {
 		*p = db.Rebind(*p)
 	}

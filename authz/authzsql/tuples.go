@@ -16,10 +16,8 @@ import (
 // Write implements [authz.Store] in one transaction.
 func (s *Store) Write(ctx context.Context, org string, b authz.WriteBatch) error {
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if s.q.lock != "" {
-			if _, err := tx.ExecContext(ctx, s.q.lock); err != nil {
-				return fmt.Errorf("locking the change log: %w", err)
-			}
+		if err := s.db.LockOutbox(ctx, tx, changeLog); err != nil {
+			return fmt.Errorf("locking the change log: %w", err)
 		}
 		for _, t := range b.Deletes {
 			if err := s.deleteOne(ctx, tx, org, t, b); err != nil {
@@ -229,68 +227,85 @@ func (s *Store) Changes(ctx context.Context, org, cursor string, limit int) ([]a
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.query(ctx, s.q.changes, org, after, limit)
-	if err != nil {
-		return nil, "", fmt.Errorf("authzsql: reading changes: %w", err)
-	}
-	defer rows.Close()
 	var out []authz.Change
-	for rows.Next() {
+	err = s.readLog(ctx, s.q.changes, []any{org, after, limit}, func(rows *sql.Rows) error {
 		var ch authz.Change
 		var op, name string
 		var cctx []byte
 		var at sqlkit.Time
-		if err := rows.Scan(&after, &op, &ch.Tuple.Object, &ch.Tuple.Relation, &ch.Tuple.User, &name, &cctx, &at); err != nil {
-			return nil, "", fmt.Errorf("authzsql: reading changes: %w", err)
+		err := rows.Scan(&after, &op, &ch.Tuple.Object, &ch.Tuple.Relation, &ch.Tuple.User, &name,
+			&cctx, &at)
+		if err != nil {
+			return err
 		}
 		ch.Op, ch.Time = authz.ChangeOp(op), at.T
 		if ch.Tuple.Condition, err = decodeCondition(name, cctx); err != nil {
-			return nil, "", err
+			return err
 		}
 		out = append(out, ch)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, "", fmt.Errorf("authzsql: reading changes: %w", err)
 	}
 	return out, encodeSeq(after), nil
 }
 
-// Events implements [authz.Store]. On PostgreSQL every write takes one
-// transaction-scoped advisory lock, so sequence numbers follow commit
-// order and a reader never passes a change that commits later; on SQLite
-// writes are serial anyway.
+// Events implements [authz.Store].
 func (s *Store) Events(ctx context.Context, cursor string, limit int) ([]authz.Event, string,
 	error) {
 	after, limit, err := seqPage(cursor, 0, limit)
 	if err != nil {
 		return nil, "", err
 	}
-	rows, err := s.query(ctx, s.q.events, after, limit)
-	if err != nil {
-		return nil, "", fmt.Errorf("authzsql: reading events: %w", err)
-	}
-	defer rows.Close()
 	var out []authz.Event
-	for rows.Next() {
+	err = s.readLog(ctx, s.q.events, []any{after, limit}, func(rows *sql.Rows) error {
 		var e authz.Event
 		var op, name string
 		var cctx []byte
 		var at sqlkit.Time
-		if err := rows.Scan(&after, &e.ID, &e.OrganizationID, &op, &e.Tuple.Object, &e.Tuple.Relation,
-			&e.Tuple.User, &name, &cctx, &at); err != nil {
-			return nil, "", fmt.Errorf("authzsql: reading events: %w", err)
+		err := rows.Scan(&after, &e.ID, &e.OrganizationID, &op, &e.Tuple.Object, &e.Tuple.Relation,
+			&e.Tuple.User, &name, &cctx, &at)
+		if err != nil {
+			return err
 		}
 		e.Type, e.Time = authz.EventTupleWritten, at.T
 		if authz.ChangeOp(op) == authz.ChangeDelete {
 			e.Type = authz.EventTupleDeleted
 		}
 		if e.Tuple.Condition, err = decodeCondition(name, cctx); err != nil {
-			return nil, "", err
+			return err
 		}
 		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, "", fmt.Errorf("authzsql: reading events: %w", err)
 	}
 	return out, encodeSeq(after), nil
+}
+
+// changeLog orders the change log, which ReadChanges and Events follow
+// with a cursor: see [sqlkit.Outbox]. Every Write takes its lock shared
+// before anything else, so writes run side by side, and readLog takes it
+// exclusively, so a reader never passes a change that commits late.
+var changeLog = sqlkit.NewOutbox("authz")
+
+// readLog runs query on the change log under the lock and hands each row
+// to scan.
+func (s *Store) readLog(ctx context.Context, query string, args []any,
+	scan func(*sql.Rows) error) error {
+	return s.db.ReadOutbox(ctx, changeLog, func(q sqlkit.Queryer) error {
+		rows, err := q.QueryContext(ctx, query, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			if err := scan(rows); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
 }

@@ -2,7 +2,6 @@ package scimsql_test
 
 import (
 	"context"
-	"database/sql"
 	"slices"
 	"testing"
 	"time"
@@ -51,7 +50,7 @@ func TestEventsCommitOrder(t *testing.T) {
 		}
 		read <- ids(evs)
 	}()
-	queued := readerQueued(t, db)
+	queued := sqlkittest.AdvisoryWaiter(t, db)
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatal(err)
@@ -94,24 +93,4 @@ func ids(evs []scim.Event) []string {
 		out = append(out, e.ID)
 	}
 	return out
-}
-
-// readerQueued waits up to ten seconds for a session of the database to
-// wait for an advisory lock (the reader, queued behind the open writer)
-// and reports whether one did.
-func readerQueued(t *testing.T, db *sql.DB) bool {
-	t.Helper()
-	const waiting = `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
-		var n int
-		if err := db.QueryRow(waiting).Scan(&n); err != nil {
-			t.Error(err)
-			return false
-		}
-		if n > 0 {
-			return true
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return false
 }

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/gatehouse/gatehouse/internal/sqlkit"
 )
@@ -100,4 +101,26 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// AdvisoryWaiter waits up to ten seconds for a session of the PostgreSQL
+// database db to wait for an advisory lock, and reports whether one did.
+// Tests of an outbox reader ([sqlkit.DB.ReadOutbox]) use it to know that
+// the reader is queued behind an open writer before they let the writer
+// commit.
+func AdvisoryWaiter(t testing.TB, db *sql.DB) bool {
+	t.Helper()
+	const waiting = `SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		var n int
+		if err := db.QueryRow(waiting).Scan(&n); err != nil {
+			t.Error(err)
+			return false
+		}
+		if n > 0 {
+			return true
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return false
 }
