@@ -47,7 +47,9 @@
 // Users have the core schema and the enterprise extension; groups have
 // members, which are stored apart from the group, so that adding one
 // member to a group of any size, or deleting the group, never reads the
-// other members. A host may register extension schemas of its own
+// other members. Groups may hold groups: a user's groups attribute lists
+// the groups it is in directly and, marked indirect, those it reaches
+// through nested groups, as [Service.MembershipsOfUser] does. A host may register extension schemas of its own
 // (Config.UserExtensions); their attributes are type-checked, filterable
 // and round-trip. Attribute names match case-insensitively and are kept in
 // their canonical form; values are checked against the schema's types,

@@ -166,3 +166,21 @@ func (s *Service) GroupsOfUser(ctx context.Context, organizationID, directoryID,
 	})
 	return ids, err
 }
+
+// MembershipsOfUser returns the groups a user belongs to, directly and
+// through groups nested in them, as the user's groups attribute shows
+// them: direct ones first, then each level of nesting, each group once.
+// Nesting is followed 16 levels deep and to 1,000 groups at most.
+func (s *Service) MembershipsOfUser(ctx context.Context, organizationID, directoryID,
+	userID string) ([]Membership, error) {
+	if _, err := s.directory(ctx, organizationID, directoryID); err != nil {
+		return nil, fmt.Errorf("scim: listing memberships of a user: %w", err)
+	}
+	var ms []Membership
+	err := s.store.View(ctx, directoryID, func(rd Reader) error {
+		var err error
+		ms, err = memberships(ctx, rd, userID)
+		return err
+	})
+	return ms, err
+}

@@ -213,14 +213,18 @@ func (s *Service) renderRelations(ctx context.Context, rd Reader, out map[string
 
 func (s *Service) renderGroups(ctx context.Context, rd Reader, out map[string]any, r *Resource,
 	base string, p *projection) error {
-	gids, err := rd.GroupsOf(ctx, r.ID)
-	if err != nil || len(gids) == 0 {
+	ms, err := memberships(ctx, rd, r.ID)
+	if err != nil || len(ms) == 0 {
 		return err
 	}
 	var gs []any
-	for _, id := range gids {
-		g := map[string]any{"value": id, "$ref": base + "/Groups/" + id, "type": "direct"}
-		if gr, err := rd.Get(ctx, KindGroup, id); err == nil {
+	for _, m := range ms {
+		typ := "indirect"
+		if m.Direct {
+			typ = "direct"
+		}
+		g := map[string]any{"value": m.GroupID, "$ref": base + "/Groups/" + m.GroupID, "type": typ}
+		if gr, err := rd.Get(ctx, KindGroup, m.GroupID); err == nil {
 			g["display"] = gr.DisplayName()
 		}
 		gs = append(gs, g)

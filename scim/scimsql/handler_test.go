@@ -112,6 +112,14 @@ func TestEndToEnd(t *testing.T) {
 				t.Errorf("group filter %s: %v, want %v results", f, body, want)
 			}
 		}
+		status, body = e.do("POST", "/Groups", `{"displayName":"All","members":[{"value":"`+gid+`","type":"Group"}]}`)
+		if status != 201 {
+			t.Fatalf("nested group: %d %v", status, body)
+		}
+		_, body = e.do("GET", "/Users/"+id, "")
+		if gs, _ := body["groups"].([]any); len(gs) != 2 || gs[1].(map[string]any)["type"] != "indirect" {
+			t.Errorf("groups of a user in a nested group: %v", body["groups"])
+		}
 		e.do("PATCH", "/Groups/"+gid, `{"Operations":[{"op":"Remove","path":"members[value eq \"`+id+`\"]"}]}`)
 		e.do("DELETE", "/Users/"+id, "")
 		evs, err := e.store.Events(context.Background(), "", 100)
@@ -123,8 +131,8 @@ func TestEndToEnd(t *testing.T) {
 			types = append(types, ev.Type)
 		}
 		want := []string{scim.EventUserCreated, scim.EventUserUpdated, scim.EventUserDeactivated,
-			scim.EventGroupCreated, scim.EventMemberAdded, scim.EventGroupCreated, scim.EventMemberRemoved,
-			scim.EventUserDeleted}
+			scim.EventGroupCreated, scim.EventMemberAdded, scim.EventGroupCreated, scim.EventGroupCreated,
+			scim.EventMemberAdded, scim.EventMemberRemoved, scim.EventUserDeleted}
 		if !slices.Equal(types, want) {
 			t.Errorf("events = %v, want %v", types, want)
 		}
