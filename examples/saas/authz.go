@@ -183,22 +183,23 @@ func (f *authzFeature) recordDenial(r *http.Request, d authz.Denial) {
 	})
 }
 
-// onSCIMEvent mirrors SCIM group membership into authz groups, and takes a
-// deprovisioned user out of the organization.
+// onSCIMEvent mirrors SCIM group membership into authz groups: a user
+// member becomes user:EMAIL, a nested group group:NAME#member, so that
+// the engine resolves nesting as SCIM does.
 func (f *authzFeature) onSCIMEvent(ctx context.Context, e scim.Event) error {
 	m, ok := e.Payload.(scim.MemberEvent)
-	if !ok || m.MemberType != scim.KindUser {
+	if !ok {
 		return nil
 	}
 	g, err := f.app.scim.svc.Group(ctx, e.OrganizationID, e.DirectoryID, m.GroupID)
 	if err != nil {
 		return ignoreNotFound(err)
 	}
-	u, err := f.app.scim.svc.User(ctx, e.OrganizationID, e.DirectoryID, m.MemberID)
+	member, err := f.scimMember(ctx, e, m)
 	if err != nil {
 		return ignoreNotFound(err)
 	}
-	tuple := authz.Tuple{Object: groupObject(g.DisplayName), Relation: "member", User: authzUser(u.UserName)}
+	tuple := authz.Tuple{Object: groupObject(g.DisplayName), Relation: "member", User: member}
 	req := authz.WriteRequest{IgnoreDuplicates: true, IgnoreMissing: true}
 	if e.Type == scim.EventMemberAdded {
 		req.Writes = []authz.Tuple{tuple}
@@ -206,6 +207,23 @@ func (f *authzFeature) onSCIMEvent(ctx context.Context, e scim.Event) error {
 		req.Deletes = []authz.Tuple{tuple}
 	}
 	return f.svc.Write(ctx, e.OrganizationID, req)
+}
+
+// scimMember is the authz subject of a SCIM group member.
+func (f *authzFeature) scimMember(ctx context.Context, e scim.Event, m scim.MemberEvent) (string,
+	error) {
+	if m.MemberType == scim.KindGroup {
+		sub, err := f.app.scim.svc.Group(ctx, e.OrganizationID, e.DirectoryID, m.MemberID)
+		if err != nil {
+			return "", err
+		}
+		return groupObject(sub.DisplayName) + "#member", nil
+	}
+	u, err := f.app.scim.svc.User(ctx, e.OrganizationID, e.DirectoryID, m.MemberID)
+	if err != nil {
+		return "", err
+	}
+	return authzUser(u.UserName), nil
 }
 
 func ignoreNotFound(err error) error {

@@ -407,13 +407,18 @@ func TestDocuments(t *testing.T) {
 		t.Errorf("the explanation of the denial does not name the Finance group:\n%s", why)
 	}
 
-	// SCIM puts Sam in the Finance group; the budget opens, through q3 and finance.
-	var user, group struct {
+	// SCIM puts Sam in Accounts Payable, a group nested in Finance; the
+	// budget opens, through q3, finance and the nesting.
+	var user, payable, group struct {
 		ID string `json:"id"`
 	}
 	scimJSON := "application/scim+json"
 	d.callAs(d.scimToken, scimJSON, "POST", "/scim/v2/Users", `{"userName": "sam@acme-demo.example", "active": true}`, &user)
-	body := fmt.Sprintf(`{"displayName": "Finance", "members": [{"value": %q}]}`, user.ID)
+	body := fmt.Sprintf(`{"displayName": "Accounts Payable", "members": [{"value": %q}]}`, user.ID)
+	if code := d.callAs(d.scimToken, scimJSON, "POST", "/scim/v2/Groups", body, &payable); code != 201 {
+		t.Fatalf("creating the nested group: %d", code)
+	}
+	body = fmt.Sprintf(`{"displayName": "Finance", "members": [{"value": %q, "type": "Group"}]}`, payable.ID)
 	if code := d.callAs(d.scimToken, scimJSON, "POST", "/scim/v2/Groups", body, &group); code != 201 {
 		t.Fatalf("creating the group: %d", code)
 	}
@@ -422,7 +427,8 @@ func TestDocuments(t *testing.T) {
 		return code == 200
 	})
 	_, why = get(t, sam, d.base+"/documents/budget/explain")
-	if !strings.Contains(why, "may view") || !strings.Contains(why, "folder:finance") {
+	if !strings.Contains(why, "may view") || !strings.Contains(why, "folder:finance") ||
+		!strings.Contains(why, "group:accounts-payable#member") {
 		t.Errorf("the explanation of the grant does not go through the finance folder:\n%s", why)
 	}
 
