@@ -28,12 +28,16 @@
 // [Service.Record] returns once the [Store] has committed the event:
 // with the SQL store, once the transaction is durable. [Service.RecordBatch]
 // writes many events in one transaction per organization, all or none.
+// Event IDs are idempotency keys: an ID already in the organization's log
+// is skipped, so retries and redeliveries record an event once; give
+// bridged events IDs from [EventID].
 // Other Gatehouse packages report their own typed events; a host bridges
 // them into the audit log with a few lines that build an Event and call
 // Record:
 //
 //	for _, ev := range scimEvents {
 //		err := rec.Record(ctx, audit.Event{
+//			ID:             audit.EventID(ev.Time, "scim/"+ev.Cursor),
 //			OrganizationID: ev.OrganizationID, Action: ev.Type, Time: ev.Time,
 //			Actor:   audit.Actor{Type: "directory", ID: ev.DirectoryID},
 //			Targets: []audit.Target{{Type: "user", ID: ev.UserID}},

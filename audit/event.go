@@ -29,7 +29,9 @@ const (
 // (Action) to what (Targets), when (Time), from where (Context).
 type Event struct {
 	// ID is a time-sortable identifier with the prefix "evt". Record
-	// assigns it when empty.
+	// assigns it when empty. It is also the event's idempotency key: an
+	// event whose ID the log already holds is not recorded again, so a
+	// host that redelivers events gives them IDs from [EventID].
 	ID string `json:"id"`
 	// OrganizationID is the host's opaque ID of the organization whose
 	// log the event belongs to.

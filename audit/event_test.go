@@ -240,3 +240,33 @@ func TestRequestContext(t *testing.T) {
 		}
 	}
 }
+
+// TestEventIDMakesRedeliveryIdempotent records a bridged event twice, as
+// an at-least-once consumer may after a crash, and through the batching
+// Recorder once more: the log holds it once.
+func TestEventIDMakesRedeliveryIdempotent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, st := newService(t, audit.Config{})
+	at := time.Date(2026, 3, 4, 5, 6, 7, 891011000, time.UTC)
+	e := audit.Event{ID: audit.EventID(at, "scim/17"), OrganizationID: "org_1",
+		Action: "scim.user.deactivated", Time: at, Actor: audit.Actor{Type: "system", ID: "scim"}}
+	if e.ID != audit.EventID(at, "scim/17") || e.ID == audit.EventID(at, "scim/18") {
+		t.Fatalf("EventID is not a function of its time and key: %s", e.ID)
+	}
+	for range 2 {
+		if err := s.Record(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := s.NewRecorder(audit.RecorderConfig{})
+	if err := rec.Record(ctx, e); err != nil {
+		t.Fatal(err)
+	}
+	if err := rec.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if head, _ := st.Head(ctx, "org_1"); head.Tree.Size != 1 {
+		t.Errorf("the log holds %d events, want 1", head.Tree.Size)
+	}
+}

@@ -19,6 +19,7 @@ type MemoryStore struct {
 type memLog struct {
 	head        Head
 	entries     []Entry // entries[i] has Index head.Start+i
+	ids         map[string]bool
 	nodes       map[NodeID][]byte
 	checkpoints []StoredCheckpoint
 }
@@ -31,7 +32,7 @@ func NewMemoryStore() *MemoryStore {
 func (s *MemoryStore) log(org string) *memLog {
 	l := s.orgs[org]
 	if l == nil {
-		l = &memLog{nodes: map[NodeID][]byte{}}
+		l = &memLog{nodes: map[NodeID][]byte{}, ids: map[string]bool{}}
 		s.orgs[org] = l
 	}
 	return l
@@ -45,6 +46,7 @@ func (s *MemoryStore) Append(ctx context.Context, org string, entries []Entry) (
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l := s.log(org)
+	entries = DistinctEntries(slices.Clone(entries), func(id string) bool { return l.ids[id] })
 	leaves := make([][]byte, len(entries))
 	for i := range entries {
 		leaves[i] = entries[i].Data
@@ -58,6 +60,7 @@ func (s *MemoryStore) Append(ctx context.Context, org string, entries []Entry) (
 		e := entries[i]
 		e.Data = slices.Clone(e.Data)
 		l.entries = append(l.entries, e)
+		l.ids[e.Event.ID] = true
 	}
 	for _, n := range nodes {
 		l.nodes[n.ID] = n.Hash
@@ -181,6 +184,7 @@ func (s *MemoryStore) Prune(ctx context.Context, org string, cutoff time.Time) (
 	}
 	n := 0
 	for n < len(l.entries) && l.entries[n].Event.Time.Before(cutoff) {
+		delete(l.ids, l.entries[n].Event.ID)
 		n++
 	}
 	l.entries = slices.Clone(l.entries[n:])

@@ -110,7 +110,9 @@ func (s *Service) Origin(org string) string { return s.cfg.LogName + "/" + org }
 // once the Store has committed the event, so an event whose Record
 // returned nil survives a crash. An invalid event is refused with a
 // [*FieldError] and nothing is written. When e has no actor, the actor
-// that [Config.Actor] finds in ctx is used.
+// that [Config.Actor] finds in ctx is used. Recording an ID the log
+// already holds writes nothing and returns nil: the first recording
+// stands, so a retry after an unclear failure is safe.
 func (s *Service) Record(ctx context.Context, e Event) error {
 	return s.RecordBatch(ctx, []Event{e})
 }
@@ -137,6 +139,15 @@ func (s *Service) RecordBatch(ctx context.Context, events []Event) error {
 		}
 	}
 	return nil
+}
+
+// EventID returns the ID of an event that happened at t and that the host
+// knows by key, such as the source and position of a SCIM or domain event
+// it bridges into the log. The same t and key always give the same ID,
+// so a host that delivers a source event twice (after a crash between
+// recording it and saving its cursor, say) records it once.
+func EventID(t time.Time, key string) string {
+	return ids.Derive("evt", t.UTC().Truncate(time.Microsecond), key)
 }
 
 // prepare completes, validates and encodes one event.

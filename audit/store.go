@@ -68,6 +68,12 @@ type Store interface {
 	// returns, and returns the new tree. Appends to one organization MUST
 	// be serialized, across processes too, so that the log never forks.
 	// Entries' Event fields are already validated and encoded in Data.
+	//
+	// Event IDs are idempotency keys: Append skips an entry whose event
+	// ID the log already holds, or that an earlier entry of the same call
+	// has ([DistinctEntries] does the filtering), so that a retried or
+	// redelivered event is recorded once. IDs of pruned events are
+	// forgotten with them.
 	Append(ctx context.Context, org string, entries []Entry) (Tree, error)
 	// Head returns the state of org's log; an unknown organization has
 	// the empty one.
@@ -157,4 +163,19 @@ func (q *Query) PageSize() int {
 		return 1000
 	}
 	return q.Limit
+}
+
+// DistinctEntries returns, in order, the entries whose event IDs held
+// does not report and that no earlier entry has: what [Store.Append]
+// writes. It reuses the backing array of entries.
+func DistinctEntries(entries []Entry, held func(id string) bool) []Entry {
+	seen := make(map[string]bool, len(entries))
+	out := entries[:0]
+	for _, e := range entries {
+		if id := e.Event.ID; !seen[id] && !held(id) {
+			seen[id] = true
+			out = append(out, e)
+		}
+	}
+	return out
 }

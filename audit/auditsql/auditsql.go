@@ -15,6 +15,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -75,6 +76,9 @@ func (s *Store) appendTx(ctx context.Context, tx *sql.Tx, org string,
 	head, err := s.lockLog(ctx, tx, org)
 	if err != nil {
 		return audit.Tree{}, err
+	}
+	if entries, err = s.distinct(ctx, tx, org, slices.Clone(entries)); err != nil || len(entries) == 0 {
+		return head, err
 	}
 	leaves := make([][]byte, len(entries))
 	for i := range entries {

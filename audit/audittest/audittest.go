@@ -26,6 +26,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) audit.Store) {
 		fn   func(t *testing.T, st audit.Store)
 	}{
 		{"AppendAssignsIndexesAndTree", testAppend},
+		{"DuplicateIDsRecordedOnce", testDuplicateIDs},
 		{"ProofsFromStoredNodes", testProofs},
 		{"LeavesPaging", testLeaves},
 		{"QueryFilters", testQueryFilters},
@@ -144,6 +145,63 @@ func testAppend(t *testing.T, st audit.Store) {
 	if err != nil || !bytes.Equal(root, referenceRoot(data)) {
 		t.Errorf("root %x, want %x (%v)", root, referenceRoot(data), err)
 	}
+}
+
+// testDuplicateIDs records events again under IDs the log holds, and
+// twice within one batch: each ID is recorded once, in its own
+// organization only, and the tree covers just the distinct events.
+func testDuplicateIDs(t *testing.T, st audit.Store) {
+	ctx := context.Background()
+	s := service(t, st)
+	record(t, s, "org_a", 0, 1)
+	record(t, s, "org_c", 1, 1)
+	first := idOf(t, allLeaves(t, st, "org_a")[0])
+	other := idOf(t, allLeaves(t, st, "org_c")[0])
+	again := func(i int, id string) audit.Event {
+		e := event("org_a", i)
+		e.ID = id
+		return e
+	}
+	if err := s.Record(ctx, again(0, first)); err != nil {
+		t.Fatal(err)
+	}
+	err := s.RecordBatch(ctx, []audit.Event{again(5, first), again(1, other), again(2, other),
+		event("org_a", 3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaves := allLeaves(t, st, "org_a")
+	var got []string
+	var data [][]byte
+	for _, l := range leaves {
+		got = append(got, idOf(t, l))
+		data = append(data, l.Data)
+	}
+	if len(got) != 3 || got[0] != first || got[1] != other {
+		t.Fatalf("log holds %v; want %s, %s and one new event", got, first, other)
+	}
+	if ev, _ := audit.UnmarshalCanonical(leaves[1].Data); fmt.Sprint(ev.Metadata["n"]) != "1" {
+		t.Errorf("the second recording of an ID replaced the first: %v", ev.Metadata)
+	}
+	head, err := st.Head(ctx, "org_a")
+	if err != nil || head.Tree.Size != 3 {
+		t.Fatalf("tree size %d, %v; want 3", head.Tree.Size, err)
+	}
+	if root, _ := head.Tree.Root(); !bytes.Equal(root, referenceRoot(data)) {
+		t.Error("the tree does not cover exactly the distinct events")
+	}
+	if got := len(allLeaves(t, st, "org_c")); got != 1 {
+		t.Errorf("org_c holds %d events, want 1: an ID is only a duplicate in its own log", got)
+	}
+}
+
+func idOf(t *testing.T, e audit.Entry) string {
+	t.Helper()
+	ev, err := audit.UnmarshalCanonical(e.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev.ID
 }
 
 func testProofs(t *testing.T, st audit.Store) {

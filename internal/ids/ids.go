@@ -8,6 +8,7 @@ package ids
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/binary"
 	"strings"
 	"time"
@@ -26,11 +27,25 @@ func New(prefix string) string {
 
 // NewAt returns a new ID with the given prefix whose time part is t.
 func NewAt(prefix string, t time.Time) string {
+	var random [10]byte
+	_, _ = rand.Read(random[:])
+	return make80(prefix, t, random)
+}
+
+// Derive returns the ID with the given prefix whose time part is t and
+// whose other 80 bits come from SHA-256 of key: the same prefix, time and
+// key always give the same ID, and it sorts among the IDs made at t.
+func Derive(prefix string, t time.Time, key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return make80(prefix, t, [10]byte(sum[:10]))
+}
+
+func make80(prefix string, t time.Time, low [10]byte) string {
 	var raw [16]byte
 	ms := uint64(t.UnixMilli())
 	binary.BigEndian.PutUint16(raw[0:2], uint16(ms>>32))
 	binary.BigEndian.PutUint32(raw[2:6], uint32(ms))
-	_, _ = rand.Read(raw[6:])
+	copy(raw[6:], low[:])
 
 	out := make([]byte, 0, len(prefix)+1+bodyLen)
 	out = append(out, prefix...)

@@ -43,3 +43,18 @@ func TestValidRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestDerive(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	a := Derive("evt", at, "scim/42")
+	if a != Derive("evt", at, "scim/42") || !Valid("evt", a) {
+		t.Fatalf("Derive is not stable or not valid: %q", a)
+	}
+	if a == Derive("evt", at, "scim/43") || a == Derive("evt", at.Add(time.Millisecond), "scim/42") {
+		t.Error("other keys or times give the same ID")
+	}
+	if a[4:14] != NewAt("evt", at)[4:14] {
+		t.Errorf("time part of %q differs from NewAt's", a)
+	}
+}
