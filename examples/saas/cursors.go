@@ -25,7 +25,11 @@ func forward[E any](ctx context.Context, a *app, source string,
 	a.consume(ctx, source, func(ctx context.Context, after string) (string, error) {
 		events, err := read(ctx, after, 100)
 		for _, e := range events {
-			if err := a.audit.record(ctx, nil, toAudit(e)); err != nil {
+			// The source and position name the event, so that one delivered
+			// again (after a crash before the cursor was saved) is recorded once.
+			ev := toAudit(e)
+			ev.ID = audit.EventID(ev.Time, source+"/"+cursor(e))
+			if err := a.audit.record(ctx, nil, ev); err != nil {
 				return after, err
 			}
 			after = cursor(e)
