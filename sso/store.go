@@ -17,13 +17,30 @@ var (
 	ErrReplay = errors.New("sso: already used")
 )
 
+// Flow names what a [LoginState] or an [Attempt] is about: a login or a
+// single logout.
+type Flow string
+
+// The flows.
+const (
+	// FlowLogin is a login; it is the zero value, so that states and
+	// attempts stored before single logout existed read as logins.
+	FlowLogin Flow = ""
+	// FlowLogout is a single logout (see [Service.Logout]).
+	FlowLogout Flow = "logout"
+)
+
 // LoginState is what the service remembers between sending a user to the
 // identity provider and receiving the answer. Its ID is the only thing that
 // travels: as RelayState and AuthnRequest ID for SAML, as state for OIDC.
+// A single logout keeps one too, whose ID is the LogoutRequest's.
 type LoginState struct {
 	ID             string
 	OrganizationID string
 	ConnectionID   string
+	// Flow tells a login's state from a logout's, so that the answer to
+	// one cannot complete the other.
+	Flow Flow
 	// ReturnPath is the validated local path to send the user to after
 	// success.
 	ReturnPath string
@@ -37,13 +54,16 @@ type LoginState struct {
 	ExpiresAt   time.Time
 }
 
-// Attempt is one entry of a connection's log of recent logins, readable by
-// the organization's admins so that they can fix a wrong setting.
+// Attempt is one entry of a connection's log of recent logins and single
+// logouts, readable by the organization's admins so that they can fix a
+// wrong setting.
 type Attempt struct {
 	ID             string    `json:"id"`
 	OrganizationID string    `json:"organization_id"`
 	ConnectionID   string    `json:"connection_id"`
 	Time           time.Time `json:"time"`
+	// Flow is [FlowLogin] or [FlowLogout].
+	Flow Flow `json:"flow,omitempty"`
 	// Reason is "" on success, else a [Reason] code.
 	Reason Reason `json:"reason,omitempty"`
 	// Detail says precisely what was wrong, for the admin.

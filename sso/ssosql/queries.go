@@ -42,10 +42,11 @@ func prepare(db *sqlkit.DB) queries {
 			ORDER BY metadata_fetched_at, id LIMIT ?`),
 
 		insertState: r(`INSERT INTO sso_login_states (id, organization_id, connection_id,
-			return_path, nonce, code_verifier, browser_hash, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+			return_path, nonce, code_verifier, browser_hash, created_at, expires_at, flow)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
 		takeState: r(`DELETE FROM sso_login_states WHERE id = ? RETURNING id, organization_id,
-			connection_id, return_path, nonce, code_verifier, browser_hash, created_at, expires_at`),
+			connection_id, return_path, nonce, code_verifier, browser_hash, created_at, expires_at,
+			flow`),
 		sweepStates: r(`DELETE FROM sso_login_states WHERE expires_at <= ?`),
 
 		remember: r(`INSERT INTO sso_used (key, expires_at) VALUES (?, ?)
@@ -54,11 +55,11 @@ func prepare(db *sqlkit.DB) queries {
 		sweepUsed: r(`DELETE FROM sso_used WHERE expires_at <= ?`),
 
 		insertAttempt: r(`INSERT INTO sso_attempts (id, organization_id, connection_id, time,
-			reason, detail, subject) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			reason, detail, subject, flow) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
 		trimAttempts: r(`DELETE FROM sso_attempts WHERE connection_id = ? AND seq <= (
 			SELECT seq FROM sso_attempts WHERE connection_id = ? ORDER BY seq DESC LIMIT 1 OFFSET ?)`),
-		listAttempts: r(`SELECT id, organization_id, connection_id, time, reason, detail, subject
-			FROM sso_attempts WHERE organization_id = ? AND connection_id = ? ORDER BY seq DESC LIMIT ?`),
+		listAttempts: r(`SELECT id, organization_id, connection_id, time, reason, detail, subject,
+			flow FROM sso_attempts WHERE organization_id = ? AND connection_id = ? ORDER BY seq DESC LIMIT ?`),
 		deleteAttempts: r(`DELETE FROM sso_attempts WHERE connection_id = ?`),
 	}
 }

@@ -218,7 +218,7 @@ func (s *Store) SaveLoginState(ctx context.Context, st *sso.LoginState) error {
 	s.sweep(ctx, s.q.sweepStates, st.CreatedAt)
 	_, err := s.db.ExecContext(ctx, s.q.insertState, st.ID, st.OrganizationID, st.ConnectionID,
 		st.ReturnPath, st.Nonce, st.CodeVerifier.Reveal(), st.BrowserHash, s.db.Time(st.CreatedAt),
-		s.db.Time(st.ExpiresAt))
+		s.db.Time(st.ExpiresAt), string(st.Flow))
 	if sqlkit.IsUniqueViolation(err) {
 		return sso.ErrConflict
 	}
@@ -233,10 +233,11 @@ func (s *Store) SaveLoginState(ctx context.Context, st *sso.LoginState) error {
 func (s *Store) TakeLoginState(ctx context.Context, id string, now time.Time) (*sso.LoginState,
 	error) {
 	var st sso.LoginState
-	var verifier string
+	var verifier, flow string
 	var created, expires sqlkit.Time
 	err := s.db.QueryRowContext(ctx, s.q.takeState, id).Scan(&st.ID, &st.OrganizationID,
-		&st.ConnectionID, &st.ReturnPath, &st.Nonce, &verifier, &st.BrowserHash, &created, &expires)
+		&st.ConnectionID, &st.ReturnPath, &st.Nonce, &verifier, &st.BrowserHash, &created, &expires,
+		&flow)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, sso.ErrNotFound
 	}
@@ -244,6 +245,7 @@ func (s *Store) TakeLoginState(ctx context.Context, id string, now time.Time) (*
 		return nil, fmt.Errorf("ssosql: taking login state: %w", err)
 	}
 	st.CodeVerifier, st.CreatedAt, st.ExpiresAt = sso.Secret(verifier), created.T, expires.T
+	st.Flow = sso.Flow(flow)
 	if !now.Before(st.ExpiresAt) {
 		return nil, sso.ErrNotFound
 	}
@@ -282,7 +284,7 @@ func (s *Store) sweep(ctx context.Context, query string, now time.Time) {
 func (s *Store) RecordAttempt(ctx context.Context, a *sso.Attempt) error {
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, s.q.insertAttempt, a.ID, a.OrganizationID, a.ConnectionID,
-			s.db.Time(a.Time), string(a.Reason), a.Detail, a.Subject)
+			s.db.Time(a.Time), string(a.Reason), a.Detail, a.Subject, string(a.Flow))
 		if err != nil {
 			return fmt.Errorf("ssosql: recording attempt: %w", err)
 		}
@@ -303,12 +305,12 @@ func (s *Store) Attempts(ctx context.Context, org, connID string, limit int) ([]
 	for rows.Next() {
 		var a sso.Attempt
 		var t sqlkit.Time
-		var reason string
+		var reason, flow string
 		if err := rows.Scan(&a.ID, &a.OrganizationID, &a.ConnectionID, &t, &reason, &a.Detail,
-			&a.Subject); err != nil {
+			&a.Subject, &flow); err != nil {
 			return nil, fmt.Errorf("ssosql: reading attempt: %w", err)
 		}
-		a.Time, a.Reason = t.T, sso.Reason(reason)
+		a.Time, a.Reason, a.Flow = t.T, sso.Reason(reason), sso.Flow(flow)
 		out = append(out, &a)
 	}
 	return out, rows.Err()

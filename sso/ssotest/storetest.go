@@ -45,6 +45,7 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sso.Store) {
 		{"LoginStateOnce", testLoginStateOnce},
 		{"LoginStateExpiry", testLoginStateExpiry},
 		{"LoginStateConcurrentTake", testLoginStateConcurrentTake},
+		{"LoginStateFlow", testLoginStateFlow},
 		{"Remember", testRemember},
 		{"RememberConcurrent", testRememberConcurrent},
 		{"Attempts", testAttempts},
@@ -230,6 +231,23 @@ func sampleState(id string) *sso.LoginState {
 	}
 }
 
+// testLoginStateFlow checks that a logout's state comes back as a
+// logout's, and a login's as a login's.
+func testLoginStateFlow(t *testing.T, s sso.Store) {
+	ctx := context.Background()
+	logout := sampleState("st_logout")
+	logout.Flow, logout.Nonce, logout.CodeVerifier = sso.FlowLogout, "", ""
+	must(t, s.SaveLoginState(ctx, logout))
+	must(t, s.SaveLoginState(ctx, sampleState("st_login")))
+	for _, want := range []*sso.LoginState{logout, sampleState("st_login")} {
+		got, err := s.TakeLoginState(ctx, want.ID, t0.Add(time.Minute))
+		must(t, err)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("TakeLoginState(%s) (-want +got):\n%s", want.ID, diff)
+		}
+	}
+}
+
 func testLoginStateOnce(t *testing.T, s sso.Store) {
 	ctx := context.Background()
 	st := sampleState("st_1")
@@ -322,6 +340,9 @@ func testAttempts(t *testing.T, s sso.Store) {
 		}
 		if i%2 == 1 {
 			a.Reason, a.Detail = sso.ReasonAudience, "audience was x"
+		}
+		if i >= 3 {
+			a.Flow = sso.FlowLogout
 		}
 		must(t, s.RecordAttempt(ctx, a))
 		want = append([]*sso.Attempt{a}, want...)
