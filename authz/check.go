@@ -31,6 +31,9 @@ type CheckRequest struct {
 // and end. The answer does not depend on timing or on the order tuples
 // were written.
 func (s *Service) Check(ctx context.Context, org string, req CheckRequest) (bool, error) {
+	if s.revs != nil && cacheable(req) {
+		return s.checkCached(ctx, org, req)
+	}
 	cm, err := s.compiled(ctx, org, req.ModelID)
 	if err != nil {
 		return false, err

@@ -32,6 +32,7 @@ type objRel struct{ object, relation string }
 type userObjRel struct{ user, objectType, relation string }
 
 type memOrg struct {
+	rev     uint64 // see [Store.Revision]
 	models  []StoredModel
 	tuples  map[tupleKey]Tuple
 	forward map[objRel]map[string]struct{}
@@ -75,7 +76,18 @@ func (s *MemoryStore) WriteModel(ctx context.Context, org string, m StoredModel)
 		}
 	}
 	o.models = append(o.models, m)
+	o.rev++
 	return nil
+}
+
+// Revision implements [Store].
+func (s *MemoryStore) Revision(ctx context.Context, org string) (uint64, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if o := s.org(org, false); o != nil {
+		return o.rev, nil
+	}
+	return 0, nil
 }
 
 // Model implements [Store]. The returned Model is shared: callers must
@@ -150,6 +162,7 @@ func (s *MemoryStore) Write(ctx context.Context, org string, b WriteBatch) error
 			return fmt.Errorf("writing %s: %w", t, ErrDuplicate)
 		}
 	}
+	o.rev++
 	for _, t := range b.Deletes {
 		if o.remove(keyOf(t)) {
 			s.logChange(o, org, ChangeDelete, t.Key(), b.Time)

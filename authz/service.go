@@ -52,6 +52,16 @@ type Config struct {
 	// across instances for speed. Requests with a Context or contextual
 	// tuples are never cached. Zero, the default, caches nothing.
 	InsecureStaleCheckTTL time.Duration
+	// CheckCacheSize, when positive, lets Check keep up to this many
+	// answers per instance, keyed by the organization's [Store.Revision].
+	// A cached Check reads the revision (one indexed lookup) and answers
+	// from the cache only when nothing of the organization has changed
+	// since, through any instance: read-your-writes still holds. Each
+	// organization keeps the answers of its newest revision only, so an
+	// organization that writes often gains little. Requests with a
+	// Context or contextual tuples are never cached. It cannot be
+	// combined with InsecureStaleCheckTTL.
+	CheckCacheSize int
 }
 
 // Service answers authorization questions over a [Store]. It is safe for
@@ -68,6 +78,7 @@ type Service struct {
 	models map[modelKey]*compiledModel // versions never change
 
 	cache *checkCache // nil unless Config.InsecureStaleCheckTTL is set
+	revs  *revCache   // nil unless Config.CheckCacheSize is set
 }
 
 type modelKey struct{ org, id string }
@@ -92,6 +103,9 @@ func New(cfg Config) (*Service, error) {
 	if cfg.MaxDepth < 0 {
 		return nil, errors.New("authz: Config.MaxDepth must not be negative")
 	}
+	if cfg.CheckCacheSize > 0 && cfg.InsecureStaleCheckTTL > 0 {
+		return nil, errors.New("authz: Config.CheckCacheSize and InsecureStaleCheckTTL exclude each other")
+	}
 	s := &Service{store: cfg.Store, log: cfg.Logger, clock: cfg.Clock, maxDepth: cfg.MaxDepth,
 		models: map[modelKey]*compiledModel{}}
 	if s.log == nil {
@@ -104,6 +118,7 @@ func New(cfg Config) (*Service, error) {
 		s.maxDepth = DefaultMaxDepth
 	}
 	s.cache = newCheckCache(cfg.InsecureStaleCheckTTL)
+	s.revs = newRevCache(cfg.CheckCacheSize)
 	return s, nil
 }
 

@@ -130,6 +130,13 @@ type Store interface {
 	// oldest first, at most limit, and the cursor to continue from. The
 	// cursor returned at the end is the one to poll with later.
 	Changes(ctx context.Context, org, cursor string, limit int) ([]Change, string, error)
+	// Revision returns a number that grows with every change to org's
+	// tuples or models: once a Write or WriteModel returns, Revision on
+	// any instance sharing the store returns more than it did before the
+	// call, and a Write that fails leaves it as it was. It is 0 for an
+	// organization with nothing stored. The consistent check cache
+	// ([Config.CheckCacheSize]) rests on it.
+	Revision(ctx context.Context, org string) (uint64, error)
 	// Events returns the changes of every organization after the cursor
 	// ("" from the start), oldest first, with IDs made when the change
 	// was written; at the end the returned cursor is the one to poll

@@ -104,6 +104,7 @@ type document
 
 var (
 	benchServices sync.Map
+	benchStores   sync.Map // tuple count to *authzsql.Store
 	benchDirs     []string
 	benchStore    *authzsql.Store
 )
@@ -133,6 +134,7 @@ func benchService(b *testing.B, n int) *authz.Service {
 	}
 	store := newStore(b, db)
 	benchStore = store // the store of the last size set up
+	benchStores.Store(n, store)
 	bulkLoad(b, db, benchTuples(n))
 	s, err := authz.New(authz.Config{Store: store})
 	if err != nil {
@@ -170,6 +172,26 @@ func BenchmarkSQLiteCheckDirect(b *testing.B) {
 // levels of nested groups (target: under 500 µs among 1,000,000 tuples).
 func BenchmarkSQLiteCheckNested(b *testing.B) {
 	benchCheck(b, authz.CheckRequest{Object: "document:target", Relation: "viewer", User: "user:anne"})
+}
+
+// BenchmarkSQLiteCheckNestedCached is CheckNested through the check
+// cache keyed by the organization's revision (Config.CheckCacheSize): a
+// repeated check reads the revision and nothing else.
+func BenchmarkSQLiteCheckNestedCached(b *testing.B) {
+	benchService(b, 100_000)
+	store, _ := benchStores.Load(100_000)
+	s, err := authz.New(authz.Config{Store: store.(*authzsql.Store), CheckCacheSize: 10_000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	req := authz.CheckRequest{Object: "document:target", Relation: "viewer", User: "user:anne"}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if ok, err := s.Check(ctx, "org", req); err != nil || !ok {
+			b.Fatalf("Check = %v, %v", ok, err)
+		}
+	}
 }
 
 // BenchmarkSQLiteStoreOps measures the store calls a Check makes.
@@ -274,4 +296,17 @@ func BenchmarkPostgresCheckNested(b *testing.B) {
 			}
 		})
 	}
+	b.Run("cached", func(b *testing.B) {
+		cached, err := authz.New(authz.Config{Store: store, CheckCacheSize: 10_000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		req := authz.CheckRequest{Object: "document:target", Relation: "viewer", User: "user:anne"}
+		b.ReportAllocs()
+		for b.Loop() {
+			if ok, err := cached.Check(ctx, "org", req); err != nil || !ok {
+				b.Fatalf("Check = %v, %v", ok, err)
+			}
+		}
+	})
 }

@@ -16,9 +16,9 @@ import (
 
 // queries are the statements of the store, rebound for the dialect once.
 type queries struct {
-	insertModel, latestModelID, model, models   string
-	deleteTuple, insertTuple, logChange, lookup string
-	changes, direct, events                     string
+	insertModel, latestModelID, model, models                           string
+	deleteTuple, insertTuple, logChange, lookup, bumpRevision, revision string
+	changes, direct, events                                             string
 }
 
 const tupleCols = `object_type, object_id, relation, user_type, user_id, user_relation`
@@ -27,7 +27,10 @@ func prepare(db *sqlkit.DB) queries {
 	q := queries{
 		insertModel:   `INSERT INTO authz_models (org, id, created_at, model) VALUES (?, ?, ?, ?)`,
 		latestModelID: `SELECT id FROM authz_models WHERE org = ? ORDER BY seq DESC LIMIT 1`,
-		model:         `SELECT created_at, model FROM authz_models WHERE org = ? AND id = ?`,
+		bumpRevision: `INSERT INTO authz_revisions (org, rev) VALUES (?, 1)
+			ON CONFLICT (org) DO UPDATE SET rev = authz_revisions.rev + 1`,
+		revision: `SELECT rev FROM authz_revisions WHERE org = ?`,
+		model:    `SELECT created_at, model FROM authz_models WHERE org = ? AND id = ?`,
 		models: `SELECT seq, id, created_at, model FROM authz_models WHERE org = ? AND seq < ?
 			ORDER BY seq DESC LIMIT ?`,
 		deleteTuple: `DELETE FROM authz_tuples WHERE org = ? AND object_type = ? AND object_id = ?
@@ -46,7 +49,8 @@ func prepare(db *sqlkit.DB) queries {
 	}
 	q.direct = directQuery
 	for _, p := range []*string{&q.insertModel, &q.latestModelID, &q.model, &q.models,
-		&q.deleteTuple, &q.insertTuple, &q.logChange, &q.lookup, &q.changes, &q.direct, &q.events} {
+		&q.deleteTuple, &q.insertTuple, &q.logChange, &q.lookup, &q.changes, &q.direct, &q.events,
+		&q.bumpRevision, &q.revision} {
 		*p = db.Rebind(*p)
 	}
 	return q
@@ -58,10 +62,34 @@ func (s *Store) WriteModel(ctx context.Context, org string, m authz.StoredModel)
 	if err != nil {
 		return fmt.Errorf("authzsql: encoding model: %w", err)
 	}
-	if _, err := s.db.ExecContext(ctx, s.q.insertModel, org, m.ID, s.db.Time(m.CreatedAt), string(b)); err != nil {
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.txExec(ctx, tx, s.q.insertModel, org, m.ID, s.db.Time(m.CreatedAt),
+			string(b)); err != nil {
+			return err
+		}
+		_, err := s.txExec(ctx, tx, s.q.bumpRevision, org)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("authzsql: saving model: %w", err)
 	}
 	return nil
+}
+
+// Revision implements [authz.Store] with a lookup by primary key.
+func (s *Store) Revision(ctx context.Context, org string) (uint64, error) {
+	row, err := s.queryRow(ctx, s.q.revision, org)
+	var rev int64
+	if err == nil {
+		err = row.Scan(&rev)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("authzsql: reading the revision: %w", err)
+	}
+	return uint64(rev), nil
 }
 
 // Model implements [authz.Store]. Decoded models are cached by ID, since

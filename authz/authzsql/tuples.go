@@ -19,6 +19,9 @@ func (s *Store) Write(ctx context.Context, org string, b authz.WriteBatch) error
 		if err := s.db.LockOutbox(ctx, tx, changeLog); err != nil {
 			return fmt.Errorf("locking the change log: %w", err)
 		}
+		if _, err := s.txExec(ctx, tx, s.q.bumpRevision, org); err != nil {
+			return fmt.Errorf("raising the revision: %w", err)
+		}
 		for _, t := range b.Deletes {
 			if err := s.deleteOne(ctx, tx, org, t, b); err != nil {
 				return err

@@ -38,6 +38,8 @@ func TestStore(t *testing.T, newStore func(t *testing.T) authz.Store) {
 		{"OrganizationsIsolated", testIsolation},
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"ConcurrentDuplicateWrites", testConcurrentDuplicates},
+		{"Revision", testRevision},
+		{"CachedChecksReadYourWrites", testCachedChecks},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -504,4 +506,98 @@ func testConcurrentDuplicates(t *testing.T, s authz.Store) {
 	if cs, _, _ := s.Changes(ctx, org, "", 0); len(cs) != 1 {
 		t.Errorf("racing writes of one tuple logged %d changes, want 1", len(cs))
 	}
+}
+
+// testRevision checks that every Write and WriteModel raises the
+// organization's revision, that a failed Write does not, and that other
+// organizations' revisions stay where they were; also under concurrent
+// writers, which must each raise it.
+func testRevision(t *testing.T, s authz.Store) {
+	rev := func(org string) uint64 {
+		t.Helper()
+		r, err := s.Revision(ctx, org)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := rev(org); r != 0 {
+		t.Errorf("revision of an empty organization = %d, want 0", r)
+	}
+	last := rev(org)
+	step := func(what string, change func() error, wantRaised bool) {
+		t.Helper()
+		err := change()
+		r := rev(org)
+		if raised := r > last; raised != wantRaised || (wantRaised && err != nil) {
+			t.Errorf("%s (err %v): revision %d -> %d", what, err, last, r)
+		}
+		last = r
+	}
+	a := tup("doc:1", "viewer", "user:anne")
+	step("WriteModel", func() error {
+		return s.WriteModel(ctx, org, authz.StoredModel{ID: "azm_rev1", CreatedAt: when, Model: model()})
+	}, true)
+	step("a write", func() error { return mustWriteErr(s, org, a) }, true)
+	step("a duplicate write", func() error { return mustWriteErr(s, org, a) }, false)
+	step("a delete", func() error {
+		return s.Write(ctx, org, authz.WriteBatch{Deletes: []authz.Tuple{a}, Time: when})
+	}, true)
+	if r := rev("org_other"); r != 0 {
+		t.Errorf("another organization's revision moved to %d", r)
+	}
+
+	before := rev(org)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			if err := mustWriteErr(s, org, tup(fmt.Sprintf("doc:r%d", w), "viewer", "user:anne")); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if r := rev(org); r < before+4 {
+		t.Errorf("four concurrent writes raised the revision from %d to %d, want at least %d",
+			before, r, before+4)
+	}
+}
+
+func mustWriteErr(s authz.Store, org string, ts ...authz.Tuple) error {
+	return s.Write(ctx, org, authz.WriteBatch{Writes: ts, Time: when})
+}
+
+// testCachedChecks runs two Services with the revision-keyed check cache
+// on the store, as two instances would: a change through either is seen
+// by the other's next Check, cached answers or not.
+func testCachedChecks(t *testing.T, s authz.Store) {
+	a, errA := authz.New(authz.Config{Store: s, CheckCacheSize: 1000})
+	b, errB := authz.New(authz.Config{Store: s, CheckCacheSize: 1000})
+	if errA != nil || errB != nil {
+		t.Fatal(errA, errB)
+	}
+	if _, err := a.WriteModel(ctx, org, model()); err != nil {
+		t.Fatal(err)
+	}
+	grant := tup("doc:1", "viewer", "user:anne")
+	req := authz.CheckRequest{Object: "doc:1", Relation: "viewer", User: "user:anne"}
+	check := func(svc *authz.Service, want bool, why string) {
+		t.Helper()
+		for range 2 { // the second answer may come from the cache
+			if ok, err := svc.Check(ctx, org, req); ok != want || err != nil {
+				t.Errorf("%s: Check = %v, %v; want %v", why, ok, err, want)
+			}
+		}
+	}
+	check(b, false, "before the grant")
+	if err := a.Write(ctx, org, authz.WriteRequest{Writes: []authz.Tuple{grant}}); err != nil {
+		t.Fatal(err)
+	}
+	check(b, true, "after a grant through the other instance")
+	check(a, true, "after its own grant")
+	if err := b.Write(ctx, org, authz.WriteRequest{Deletes: []authz.Tuple{grant}}); err != nil {
+		t.Fatal(err)
+	}
+	check(a, false, "after a revocation through the other instance")
+	check(b, false, "after its own revocation")
 }
