@@ -62,7 +62,10 @@ func newAuthzFeature(ctx context.Context, a *app) (*authzFeature, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, err := authz.New(authz.Config{Store: store, Logger: a.log.With("package", "authz")})
+	// The check cache is keyed by the organization's revision, so a share
+	// or a SCIM group change is seen by the next check.
+	svc, err := authz.New(authz.Config{Store: store, Logger: a.log.With("package", "authz"),
+		CheckCacheSize: 10_000})
 	if err != nil {
 		return nil, err
 	}
