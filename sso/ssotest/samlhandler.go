@@ -21,7 +21,9 @@ type User struct {
 // Handler serves the IdP for a browser: GET /metadata, and GET /sso
 // (HTTP-Redirect binding) or POST /sso (HTTP-POST binding), which answers
 // the AuthnRequest at once for the user that pick returns, with a signed
-// response posted to the request's ACS. pick may show a page of its own
+// response posted to the request's ACS; and GET or POST /slo, which
+// answers an SP's LogoutRequest with a signed Success LogoutResponse by
+// the same binding (see [IdP.LogoutRequests]). pick may show a page of its own
 // and return false to stop there (a page where a developer picks a demo
 // user, say). The handler trusts the AuthnRequest's ACS URL: it is for
 // tests and development only.
@@ -34,6 +36,8 @@ func (p *IdP) Handler(pick func(w http.ResponseWriter, r *http.Request) (User, b
 	sso := func(w http.ResponseWriter, r *http.Request) { p.serveSSO(w, r, pick) }
 	mux.HandleFunc("GET /sso", sso)
 	mux.HandleFunc("POST /sso", sso)
+	mux.HandleFunc("GET /slo", p.serveSLO)
+	mux.HandleFunc("POST /slo", p.serveSLO)
 	return mux
 }
 

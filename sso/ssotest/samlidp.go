@@ -33,8 +33,17 @@ const (
 type IdP struct {
 	EntityID string
 	SSOURL   string
-	Key      *rsa.PrivateKey
-	Cert     *x509.Certificate
+	// SLOURL, if set, is the IdP's single logout service, published in
+	// its metadata (both bindings) and served by [IdP.Handler] at /slo.
+	SLOURL string
+	// SLOTarget, if set, maps an SP entity ID to the SP's single logout
+	// URL; the default replaces a trailing /metadata with /slo, which is
+	// where package sso serves it.
+	SLOTarget func(spEntityID string) string
+	Key       *rsa.PrivateKey
+	Cert      *x509.Certificate
+
+	slo sloLog
 }
 
 // NewIdP returns an IdP with a new 2048-bit RSA key and a certificate valid
@@ -73,11 +82,22 @@ func (p *IdP) Metadata() string {
 		`entityID="%s"><md:IDPSSODescriptor protocolSupportEnumeration="%s">`+
 		`<md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#">`+
 		`<ds:X509Data><ds:X509Certificate>%s</ds:X509Certificate></ds:X509Data></ds:KeyInfo>`+
-		`</md:KeyDescriptor><md:SingleSignOnService `+
+		`</md:KeyDescriptor>%s<md:SingleSignOnService `+
 		`Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="%s"/>`+
 		`<md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" `+
 		`Location="%s"/></md:IDPSSODescriptor></md:EntityDescriptor>`,
-		p.EntityID, nsProtocol, base64.StdEncoding.EncodeToString(p.Cert.Raw), p.SSOURL, p.SSOURL)
+		p.EntityID, nsProtocol, base64.StdEncoding.EncodeToString(p.Cert.Raw), p.sloMetadata(),
+		p.SSOURL, p.SSOURL)
+}
+
+func (p *IdP) sloMetadata() string {
+	if p.SLOURL == "" {
+		return ""
+	}
+	return fmt.Sprintf(`<md:SingleLogoutService `+
+		`Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="%s"/>`+
+		`<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" `+
+		`Location="%s"/>`, p.SLOURL, p.SLOURL)
 }
 
 // Response describes the SAML response the IdP writes. Zero times are
