@@ -45,6 +45,14 @@ type SAMLConfig struct {
 	IdPEntityID string `json:"idp_entity_id"`
 	// IdPSSOURL is where AuthnRequests are sent.
 	IdPSSOURL string `json:"idp_sso_url"`
+	// IdPSLOURL is the IdP's single logout service, where LogoutRequests
+	// and the answers to the IdP's own go; "" when it has none (then
+	// [Service.Logout] returns ErrNoSingleLogout). Metadata that names one
+	// supplies it.
+	IdPSLOURL string `json:"idp_slo_url,omitempty"`
+	// IdPSLOBinding is how messages travel to IdPSLOURL: "redirect" (the
+	// default) or "post".
+	IdPSLOBinding string `json:"idp_slo_binding,omitempty"`
 	// IdPCertificates are the PEM certificates whose keys may sign
 	// responses. Several are accepted at once so that rotation breaks
 	// nothing.

@@ -135,6 +135,7 @@ func (s *Service) prepareSAML(ctx context.Context, c *SAMLConfig) error {
 // applyMetadata takes the IdP's settings from md.
 func (c *SAMLConfig) applyMetadata(md *IdPMetadata) {
 	c.IdPEntityID, c.IdPCertificates = md.EntityID, md.Certificates
+	c.applySLO(md)
 	want := c.Binding
 	if want == "" {
 		want = "redirect"
@@ -145,6 +146,25 @@ func (c *SAMLConfig) applyMetadata(md *IdPMetadata) {
 	}
 	for b, u := range md.SSOURLs {
 		c.Binding, c.IdPSSOURL = b, u
+	}
+}
+
+// applySLO takes the single logout service from md when it names one:
+// HTTP-Redirect unless the admin chose POST or the IdP offers only POST.
+func (c *SAMLConfig) applySLO(md *IdPMetadata) {
+	if len(md.SLOURLs) == 0 {
+		return
+	}
+	want := c.IdPSLOBinding
+	if want == "" {
+		want = "redirect"
+	}
+	if u, ok := md.SLOURLs[want]; ok {
+		c.IdPSLOURL, c.IdPSLOBinding = u, want
+		return
+	}
+	for b, u := range md.SLOURLs {
+		c.IdPSLOURL, c.IdPSLOBinding = u, b
 	}
 }
 
@@ -163,6 +183,14 @@ func (c *SAMLConfig) validate() error {
 	}
 	if c.Binding != "" && c.Binding != "redirect" && c.Binding != "post" {
 		return invalid("saml.binding", "is %q, want \"redirect\" or \"post\"", c.Binding)
+	}
+	if c.IdPSLOURL != "" {
+		if err := checkURL(c.IdPSLOURL); err != nil {
+			return invalid("saml.idp_slo_url", "%v", err)
+		}
+	}
+	if c.IdPSLOBinding != "" && c.IdPSLOBinding != "redirect" && c.IdPSLOBinding != "post" {
+		return invalid("saml.idp_slo_binding", "is %q, want \"redirect\" or \"post\"", c.IdPSLOBinding)
 	}
 	if c.ACSURL != "" {
 		if err := checkURL(c.ACSURL); err != nil {

@@ -79,8 +79,43 @@
 // What the host MUST do: start its own session in OnSuccess (and rotate
 // any session ID it had), use AllowEmail or its own check before trusting
 // an email across organizations, and serve the handler over HTTPS. What
-// the package does NOT do: single logout, at_hash/c_hash checks (not
-// needed with the code flow and PKCE), and decryption with non-RSA keys.
+// the package does NOT do: at_hash/c_hash checks (not needed with the code
+// flow and PKCE), decryption with non-RSA keys, and OIDC logout.
+//
+// # Single logout
+//
+// SAML single logout (SAML profiles section 4.4) works in both directions
+// at the endpoint {base}/saml/{connection}/slo, which the SP metadata
+// advertises for the HTTP-Redirect and HTTP-POST bindings. The IdP's own
+// single logout service comes from its metadata or is set by hand
+// (SAMLConfig.IdPSLOURL).
+//
+// SP-initiated: the host ends its own session, then calls [Service.Logout]
+// with the NameID, format and session index of the login's [Profile] (see
+// [LogoutRequestFor]) and a local return path. The service keeps the
+// pending request as a [LoginState] of [FlowLogout], bound to the browser
+// by a cookie, and sends a LogoutRequest, signed when Config.SAMLSigner is
+// set (most IdPs require it). The IdP's LogoutResponse must be signed by a
+// trusted certificate, name the IdP as issuer and our SLO URL as
+// destination, answer a pending logout of this connection started in this
+// browser (used once), and carry Success; the browser then goes to the
+// return path.
+//
+// IdP-initiated: a LogoutRequest must be signed (query signature or
+// enveloped XML signature), name the IdP and our SLO URL, be within its
+// NotOnOrAfter and at most Config.LoginTTL old (with Config.ClockSkew),
+// name a NameID, and have an ID not seen before (remembered in the Store).
+// Config.OnLogout then receives a [LogoutNotice] and MUST end the host's
+// sessions of that user (those of the session indexes, or all); the IdP
+// gets a LogoutResponse with Success, Requester for a request that
+// verified but failed a check, or Responder when OnLogout failed or is not
+// set. A request whose signature fails gets a generic page, as does a bad
+// LogoutResponse. Every outcome is in the connection's attempts, with
+// Flow [FlowLogout] and a precise [Reason].
+//
+// Not supported: encrypted NameIDs in LogoutRequests, ECDSA query
+// signatures from IdPs (RSA only), the SOAP binding, and a separate
+// ResponseLocation for answers (answers go to IdPSLOURL).
 //
 // # Writing a Store
 //
@@ -93,6 +128,7 @@
 // # Testing
 //
 // Package ssotest has a SAML IdP that signs responses (and makes each bad
-// kind on request), an OpenID provider, a Sealer, and the Store suite, for
+// kind on request) and logout messages and answers LogoutRequests, an
+// OpenID provider, a Sealer, and the Store suite, for
 // the host's own tests and for development.
 package sso

@@ -13,6 +13,12 @@ const (
 	EventLoginSucceeded = "sso.login.succeeded"
 	// EventLoginFailed reports that a login was refused; the payload says why.
 	EventLoginFailed = "sso.login.failed"
+	// EventLogoutSucceeded reports a completed single logout, started by
+	// the host or by the IdP.
+	EventLogoutSucceeded = "sso.logout.succeeded"
+	// EventLogoutFailed reports a refused or failed single logout; the
+	// payload says why.
+	EventLogoutFailed = "sso.logout.failed"
 	// EventConnectionCreated reports that a connection was created.
 	EventConnectionCreated = "sso.connection.created"
 	// EventConnectionUpdated reports that a connection was changed.
@@ -22,7 +28,7 @@ const (
 )
 
 // Event is something the service did, in the envelope every Gatehouse
-// package shares. Data is a [LoginEvent] for logins and a
+// package shares. Data is a [LoginEvent] for logins and logouts and a
 // [ConnectionEvent] for changes of connections.
 type Event struct {
 	ID             string    `json:"id"`
@@ -32,7 +38,8 @@ type Event struct {
 	Data           any       `json:"data"`
 }
 
-// LoginEvent is the payload of the login events.
+// LoginEvent is the payload of the login and logout events. For a logout,
+// Subject is the NameID that the IdP asked to log out, if known.
 type LoginEvent struct {
 	ConnectionID string   `json:"connection_id"`
 	Protocol     Protocol `json:"protocol"`

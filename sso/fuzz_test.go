@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -133,6 +134,86 @@ func FuzzVerifyIDToken(f *testing.F) {
 		tok, err := svc.VerifyIDToken(context.Background(), conn, raw, "n-1")
 		if err == nil && (tok.Subject() == "" || raw != good) {
 			t.Fatalf("accepted a token that the provider did not issue: %q", raw)
+		}
+	})
+}
+
+// FuzzSLO sends arbitrary queries and forms to the single logout endpoint,
+// seeded with signed LogoutRequests of both bindings and a LogoutResponse.
+// Whatever arrives, the handler must not panic, must answer the generic
+// page or a message to the IdP, and may end only the session that the IdP
+// signed for.
+func FuzzSLO(f *testing.F) {
+	idp, err := ssotest.NewIdP("https://idp.example/metadata", "https://idp.example/sso")
+	if err != nil {
+		f.Fatal(err)
+	}
+	idp.SLOURL = "https://idp.example/slo"
+	now := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+	var ended []sso.LogoutNotice
+	svc, err := sso.New(sso.Config{
+		Store: sso.NewMemoryStore(), BaseURL: "https://sp.example/sso", Clock: func() time.Time { return now },
+		OnSuccess: func(http.ResponseWriter, *http.Request, *sso.Profile, string) {},
+		OnLogout: func(_ context.Context, n sso.LogoutNotice) error {
+			ended = append(ended, n)
+			return nil
+		},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	conn, err := svc.CreateConnection(context.Background(), &sso.Connection{
+		OrganizationID: "org", Protocol: sso.ProtocolSAML, Enabled: true,
+		SAML: &sso.SAMLConfig{IdPMetadataXML: idp.Metadata()},
+	})
+	if err != nil {
+		f.Fatal(err)
+	}
+	slo := svc.SLOURL(conn)
+	req := idp.LogoutRequestElement(ssotest.Logout{Now: now, Destination: slo, NameID: "alice@example.com"})
+	u, err := idp.RedirectURL(slo, "SAMLRequest", req, "rs", true)
+	if err != nil {
+		f.Fatal(err)
+	}
+	parsed, _ := url.Parse(u)
+	f.Add(parsed.RawQuery, "")
+	form, err := idp.PostValues("SAMLRequest", req, "rs", true)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("", form.Encode())
+	resp := idp.LogoutResponseElement(ssotest.Logout{Now: now, Destination: slo, InResponseTo: "_x"})
+	u, _ = idp.RedirectURL(slo, "SAMLResponse", resp, "", true)
+	parsed, _ = url.Parse(u)
+	f.Add(parsed.RawQuery, "")
+	h := svc.Handler()
+	f.Fuzz(func(t *testing.T, query, body string) {
+		ended = ended[:0]
+		var r *http.Request
+		if body == "" {
+			r, err = http.NewRequest(http.MethodGet, slo, nil)
+			if err != nil {
+				return
+			}
+			r.URL.RawQuery = query
+		} else {
+			r, _ = http.NewRequest(http.MethodPost, slo, strings.NewReader(body))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, r)
+		loc := rec.Header().Get("Location")
+		switch {
+		case rec.Code == http.StatusBadRequest:
+		case rec.Code == http.StatusFound && strings.HasPrefix(loc, idp.SLOURL+"?"):
+		case rec.Code == http.StatusOK && strings.Contains(rec.Body.String(), `action="`+idp.SLOURL+`"`):
+		default:
+			t.Fatalf("answered %d, Location %q", rec.Code, loc)
+		}
+		for _, n := range ended {
+			if n.NameID != "alice@example.com" || n.ConnectionID != conn.ID {
+				t.Fatalf("ended a session the IdP did not sign for: %+v", n)
+			}
 		}
 	})
 }

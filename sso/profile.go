@@ -25,6 +25,10 @@ type Profile struct {
 	OrganizationID string   `json:"organization_id"`
 	ConnectionID   string   `json:"connection_id"`
 	Protocol       Protocol `json:"protocol"`
+	// NameID is the SAML NameID as the IdP sent it (Subject may be mapped
+	// from an attribute instead); with SubjectFormat and SessionIndex it
+	// is what a single logout names (see [LogoutRequestFor]). "" for OIDC.
+	NameID string `json:"name_id,omitempty"`
 	// SessionIndex is the SAML session index, if any.
 	SessionIndex string `json:"session_index,omitempty"`
 	// Attributes holds every SAML attribute with all its values, or the

@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// Reason is a stable code that says why a login failed. Admins read it in
+// Reason is a stable code that says why a login or a single logout failed. Admins read it in
 // the connection's log of attempts; end users only ever see a generic
 // message.
 type Reason string
@@ -66,6 +66,12 @@ const (
 	// ReasonConfiguration means the connection's settings keep the login from
 	// working (no certificate, provider unreachable, and the like).
 	ReasonConfiguration Reason = "misconfigured_connection"
+	// ReasonLogoutUnsigned means a LogoutRequest or LogoutResponse carries
+	// no signature; single logout messages must be signed.
+	ReasonLogoutUnsigned Reason = "unsigned_logout_message"
+	// ReasonLogoutHook means the IdP asked for a logout and the host's
+	// Config.OnLogout failed (or is not set), so the sessions may remain.
+	ReasonLogoutHook Reason = "logout_hook_failed"
 	// ReasonMetadataRefresh is not a login: it records that the scheduled
 	// refresh of the IdP metadata from its URL failed (see
 	// [Service.RefreshDue]); the connection keeps its last good metadata.

@@ -305,6 +305,9 @@ func (s *Service) matchRequest(ctx context.Context, conn *Connection, resp *type
 	if st.ConnectionID != conn.ID {
 		return "", fail(ReasonInResponseTo, "InResponseTo %q is a request of another connection", irt)
 	}
+	if st.Flow != FlowLogin {
+		return "", fail(ReasonInResponseTo, "InResponseTo %q names a logout, not a login", irt)
+	}
 	if relayState != "" && relayState != st.ID {
 		return "", fail(ReasonState, "RelayState does not match the request")
 	}
@@ -359,6 +362,7 @@ func (s *Service) rememberAssertion(ctx context.Context, conn *Connection, a *ty
 func samlProfile(conn *Connection, a *types.Assertion) *Profile {
 	p := &Profile{
 		Subject: a.Subject.NameID.Value, SubjectFormat: a.Subject.NameID.Format,
+		NameID:         a.Subject.NameID.Value,
 		OrganizationID: conn.OrganizationID, ConnectionID: conn.ID, Protocol: ProtocolSAML,
 		Attributes: map[string][]string{},
 	}

@@ -150,7 +150,7 @@ func testCrewjamIdP(t *testing.T, encrypt bool) {
 	want := &sso.Profile{
 		Subject: "bob@example.org", Email: "bob@example.org", FirstName: "Bob", LastName: "Builder",
 		Groups: []string{"admins", "devs"}, OrganizationID: "org_c", ConnectionID: conn.ID,
-		Protocol: sso.ProtocolSAML, SessionIndex: "idx-1",
+		Protocol: sso.ProtocolSAML, SessionIndex: "idx-1", NameID: "bob@example.org",
 	}
 	got.Attributes, got.SubjectFormat = nil, ""
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -33,6 +33,9 @@ type IdPMetadata struct {
 	// SSOURLs maps "redirect" and "post" to the SingleSignOnService
 	// location of that binding.
 	SSOURLs map[string]string
+	// SLOURLs maps "redirect" and "post" to the SingleLogoutService
+	// location of that binding; empty when the IdP offers none.
+	SLOURLs map[string]string
 	// Certificates are the signing certificates, in PEM form.
 	Certificates []string
 }
@@ -45,11 +48,27 @@ type mdEntity struct {
 			Use   string   `xml:"use,attr"`
 			Certs []string `xml:"http://www.w3.org/2000/09/xmldsig# KeyInfo>X509Data>X509Certificate"`
 		} `xml:"KeyDescriptor"`
-		SSO []struct {
-			Binding  string `xml:"Binding,attr"`
-			Location string `xml:"Location,attr"`
-		} `xml:"SingleSignOnService"`
+		SSO []mdEndpoint `xml:"SingleSignOnService"`
+		SLO []mdEndpoint `xml:"SingleLogoutService"`
 	} `xml:"IDPSSODescriptor"`
+}
+
+type mdEndpoint struct {
+	Binding  string `xml:"Binding,attr"`
+	Location string `xml:"Location,attr"`
+}
+
+// byBinding maps the HTTP-Redirect and HTTP-POST endpoints of eps to their
+// locations, in m.
+func byBinding(m map[string]string, eps []mdEndpoint) {
+	for _, e := range eps {
+		switch e.Binding {
+		case bindingRedirect:
+			m["redirect"] = e.Location
+		case bindingPOST:
+			m["post"] = e.Location
+		}
+	}
 }
 
 type mdEntities struct {
@@ -104,16 +123,11 @@ func (e *mdEntity) metadata() (*IdPMetadata, error) {
 	if len(e.IDP) == 0 {
 		return nil, errors.New("no IDPSSODescriptor: is this a service provider's metadata?")
 	}
-	md := &IdPMetadata{EntityID: e.EntityID, SSOURLs: map[string]string{}}
+	md := &IdPMetadata{EntityID: e.EntityID, SSOURLs: map[string]string{},
+		SLOURLs: map[string]string{}}
 	for _, idp := range e.IDP {
-		for _, s := range idp.SSO {
-			switch s.Binding {
-			case bindingRedirect:
-				md.SSOURLs["redirect"] = s.Location
-			case bindingPOST:
-				md.SSOURLs["post"] = s.Location
-			}
-		}
+		byBinding(md.SSOURLs, idp.SSO)
+		byBinding(md.SLOURLs, idp.SLO)
 		for _, k := range idp.Keys {
 			if k.Use != "" && k.Use != "signing" {
 				continue

@@ -131,7 +131,7 @@ func TestRealIdPResponses(t *testing.T) {
 				t.Fatalf("refused: %v", err)
 			}
 			tt.want.OrganizationID, tt.want.ConnectionID = "org_real", conn.ID
-			tt.want.Protocol = sso.ProtocolSAML
+			tt.want.Protocol, tt.want.NameID = sso.ProtocolSAML, tt.want.Subject
 			ignore := cmpopts.IgnoreFields(sso.Profile{}, "Attributes", "SessionIndex")
 			if diff := cmp.Diff(tt.want, got, ignore); diff != "" {
 				t.Errorf("profile (-want +got):\n%s", diff)

@@ -144,8 +144,9 @@ func (s *Service) handleSPMetadata(w http.ResponseWriter, r *http.Request) {
 }
 
 // SPMetadata returns the SP metadata document of a SAML connection: its
-// entity ID, its ACS (HTTP-POST binding), that assertions must be signed,
-// and the AuthnRequest signing certificate when there is one.
+// entity ID, its ACS (HTTP-POST binding), its single logout service
+// (HTTP-Redirect and HTTP-POST bindings), that assertions must be signed,
+// and the signing certificate when there is one.
 func (s *Service) SPMetadata(conn *Connection) ([]byte, error) {
 	sp := &types.SPSSODescriptor{
 		AuthnRequestsSigned:        s.cfg.SAMLSigner != nil,
@@ -154,6 +155,10 @@ func (s *Service) SPMetadata(conn *Connection) ([]byte, error) {
 		AssertionConsumerServices: []types.IndexedEndpoint{{
 			Binding: bindingPOST, Location: s.ACSURL(conn), Index: 1,
 		}},
+		SingleLogoutServices: []types.Endpoint{
+			{Binding: bindingRedirect, Location: s.SLOURL(conn)},
+			{Binding: bindingPOST, Location: s.SLOURL(conn)},
+		},
 	}
 	if c := s.cfg.SAMLCertificate; c != nil {
 		sp.KeyDescriptors = []types.KeyDescriptor{keyDescriptor("signing", c.Raw)}

@@ -51,6 +51,11 @@ type Config struct {
 	// OnSuccess receives the verified profile and the validated local
 	// path the login asked to return to. It starts the host's session.
 	OnSuccess func(w http.ResponseWriter, r *http.Request, p *Profile, returnPath string)
+	// OnLogout, if set, ends the host's sessions that an identity
+	// provider's LogoutRequest names (see [LogoutNotice]); an error makes
+	// the service answer the IdP with a Responder status. Without it, the
+	// service refuses IdP-initiated logouts (SP-initiated ones work).
+	OnLogout func(ctx context.Context, n LogoutNotice) error
 	// OnFailure, if set, answers a failed login. err is a *LoginError
 	// whose detail is for logs, never for the user. The default answers
 	// 403 with a generic message.
@@ -184,6 +189,7 @@ func (s *Service) endpoint(parts ...string) string {
 //	GET  {base}/login?connection=|organization=|email=&return=
 //	GET  {base}/saml/{connection}/metadata
 //	POST {base}/saml/{connection}/acs
+//	GET  {base}/saml/{connection}/slo (and POST: single logout)
 //	GET  {base}/oidc/{connection}/callback
 //	GET  {base}/oidc/jwks (the public key of Config.OIDCClientKey)
 func (s *Service) Handler() http.Handler {
@@ -192,6 +198,8 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET "+p+"/login", s.handleLogin)
 	mux.HandleFunc("GET "+p+"/saml/{id}/metadata", s.handleSPMetadata)
 	mux.HandleFunc("POST "+p+"/saml/{id}/acs", s.handleACS)
+	mux.HandleFunc("GET "+p+"/saml/{id}/slo", s.handleSLO)
+	mux.HandleFunc("POST "+p+"/saml/{id}/slo", s.handleSLO)
 	mux.HandleFunc("GET "+p+"/oidc/{id}/callback", s.handleOIDCCallback)
 	mux.HandleFunc("GET "+p+"/oidc/jwks", s.handleClientJWKS)
 	return mux

@@ -73,3 +73,43 @@ func TestSSOTestIdPHandler(t *testing.T) {
 		}
 	}
 }
+
+// The test IdP's /slo endpoint answers an SP-initiated logout by the
+// binding it came by, and the answer completes the logout at our SLO.
+func TestSSOTestIdPSLO(t *testing.T) {
+	t.Parallel()
+	for _, binding := range []string{"redirect", "post"} {
+		t.Run(binding, func(t *testing.T) {
+			t.Parallel()
+			idp, err := ssotest.NewIdP("https://idp.example/metadata", "https://idp.example/sso")
+			must(t, err)
+			srv := httptest.NewServer(idp.Handler(nil))
+			t.Cleanup(srv.Close)
+			idp.SLOURL = srv.URL + "/slo"
+			key, cert := spKeyPairNow(t)
+			svc, err := sso.New(sso.Config{Store: sso.NewMemoryStore(), BaseURL: "https://sp.example/sso",
+				SAMLSigner: key, SAMLCertificate: cert,
+				OnSuccess: func(http.ResponseWriter, *http.Request, *sso.Profile, string) {}})
+			must(t, err)
+			conn, err := svc.CreateConnection(context.Background(), &sso.Connection{
+				OrganizationID: "o", Protocol: sso.ProtocolSAML, Enabled: true,
+				SAML: &sso.SAMLConfig{IdPMetadataXML: idp.Metadata(), IdPSLOBinding: binding}})
+			must(t, err)
+			rec := httptest.NewRecorder()
+			must(t, svc.Logout(rec, httptest.NewRequest(http.MethodPost, "/signout", nil),
+				sso.LogoutRequest{ConnectionID: conn.ID, NameID: "dev@example.com", SessionIndex: "_s",
+					ReturnPath: "/bye"}))
+			atIdP := forward(t, rec, idp.Handler(nil))
+			checkBinding(t, binding, rec, atIdP)
+			back := forward(t, atIdP, svc.Handler(), rec)
+			if back.Code != http.StatusSeeOther || back.Header().Get("Location") != "/bye" {
+				t.Fatalf("our SLO answered %d %q: %s", back.Code, back.Header().Get("Location"), back.Body)
+			}
+			got := idp.LogoutRequests()
+			if len(got) != 1 || got[0].NameID != "dev@example.com" || !got[0].Signed ||
+				got[0].Issuer != svc.SPEntityID(conn) || strings.Join(got[0].SessionIndexes, "") != "_s" {
+				t.Errorf("the IdP received %+v", got)
+			}
+		})
+	}
+}
