@@ -3,7 +3,6 @@ package sqlkit
 import (
 	"context"
 	"database/sql"
-	"hash/fnv"
 )
 
 // Outbox orders an outbox table whose positions come from an
@@ -18,16 +17,22 @@ import (
 // exclusively ([DB.ReadOutbox]), which waits for every transaction that
 // may hold a drawn position. Writers still run side by side. SQLite needs
 // neither: its writers are serialized, so position order is commit order.
+//
+// The lock is named by the outbox and the current schema, so that
+// deployments (or tests) that share a PostgreSQL database in separate
+// schemas never wait for each other's outboxes.
 type Outbox struct {
-	key int64
+	name string
 }
 
 // NewOutbox names an outbox; the name picks its lock.
 func NewOutbox(name string) Outbox {
-	h := fnv.New64a()
-	h.Write([]byte("gatehouse.outbox." + name))
-	return Outbox{key: int64(h.Sum64())}
+	return Outbox{name: "gatehouse.outbox." + name}
 }
+
+// outboxKey is the advisory lock key of an outbox in the current schema.
+// coalesce matters: an advisory lock function given NULL locks nothing.
+const outboxKey = `hashtextextended(coalesce(current_schema(), '') || '/' || $1, 0)`
 
 // Queryer is what both *sql.DB and *sql.Tx offer for reading.
 type Queryer interface {
@@ -43,7 +48,7 @@ func (db *DB) LockOutbox(ctx context.Context, tx *sql.Tx, o Outbox) error {
 	if db.Dialect != Postgres {
 		return nil
 	}
-	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock_shared($1)", o.key)
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock_shared("+outboxKey+")", o.name)
 	return err
 }
 
@@ -55,7 +60,7 @@ func (db *DB) ReadOutbox(ctx context.Context, o Outbox, read func(Queryer) error
 		return read(db.DB)
 	}
 	return db.InTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", o.key); err != nil {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock("+outboxKey+")", o.name); err != nil {
 			return err
 		}
 		return read(tx)
