@@ -53,11 +53,8 @@ func fixture(t *testing.T, s scim.Store) {
 	insert(t, s, "dir_c", c1, c2, c3)
 }
 
-// wildcardCases are filters on dir_c, whose values hold % _ and \.
-var wildcardCases = []struct {
-	filter string
-	want   []string
-}{
+// wildcardCases run on dir_c, whose values hold % _ and \.
+var wildcardCases = []filterCase{
 	{`userName co "_"`, []string{"usr_c1"}},
 	{`userName sw "A_"`, []string{"usr_c1"}},
 	{`userName co "\\"`, []string{"usr_c3"}},
@@ -71,11 +68,30 @@ var wildcardCases = []struct {
 	{`externalId co "B"`, nil},
 }
 
-// filterCases are filters and the users of the fixture they select.
-var filterCases = []struct {
+// filterCase is a filter and the users of the fixture it selects.
+type filterCase struct {
 	filter string
 	want   []string
-}{
+}
+
+// runFilterCases lists the users of dir by each case's filter.
+func runFilterCases(t *testing.T, s scim.Store, dir string, cases []filterCase) {
+	t.Helper()
+	for _, tc := range cases {
+		f, err := scim.ParseFilter(scim.KindUser, tc.filter)
+		if err != nil {
+			t.Errorf("ParseFilter(%s): %v", tc.filter, err)
+			continue
+		}
+		p := list(t, s, dir, scim.KindUser, scim.Query{Filter: f, Count: -1})
+		if got := resourceIDs(p); !slices.Equal(got, tc.want) || p.Total != len(tc.want) {
+			t.Errorf("filter %s: got %v (total %d), want %v", tc.filter, got, p.Total, tc.want)
+		}
+	}
+}
+
+// filterCases run on dir_a.
+var filterCases = []filterCase{
 	{`userName eq "bjensen@example.com"`, []string{"usr_1"}},
 	{`userName eq "BJENSEN@EXAMPLE.COM"`, []string{"usr_1"}},
 	{`userName eq "jsmith@example.com"`, []string{"usr_2"}},
@@ -128,29 +144,8 @@ var filterCases = []struct {
 
 func testFilters(t *testing.T, s scim.Store) {
 	fixture(t, s)
-	for _, tc := range filterCases {
-		f, err := scim.ParseFilter(scim.KindUser, tc.filter)
-		if err != nil {
-			t.Errorf("ParseFilter(%s): %v", tc.filter, err)
-			continue
-		}
-		p := list(t, s, "dir_a", scim.KindUser, scim.Query{Filter: f, Count: -1})
-		got := resourceIDs(p)
-		if !slices.Equal(got, tc.want) || p.Total != len(tc.want) {
-			t.Errorf("filter %s: got %v (total %d), want %v", tc.filter, got, p.Total, tc.want)
-		}
-	}
-	for _, tc := range wildcardCases {
-		f, err := scim.ParseFilter(scim.KindUser, tc.filter)
-		if err != nil {
-			t.Errorf("ParseFilter(%s): %v", tc.filter, err)
-			continue
-		}
-		p := list(t, s, "dir_c", scim.KindUser, scim.Query{Filter: f, Count: -1})
-		if got := resourceIDs(p); !slices.Equal(got, tc.want) || p.Total != len(tc.want) {
-			t.Errorf("filter %s: got %v (total %d), want %v", tc.filter, got, p.Total, tc.want)
-		}
-	}
+	runFilterCases(t, s, "dir_a", filterCases)
+	runFilterCases(t, s, "dir_c", wildcardCases)
 	f, _ := scim.ParseFilter(scim.KindGroup, `displayName eq "tour guides"`)
 	if got := resourceIDs(list(t, s, "dir_a", scim.KindGroup, scim.Query{Filter: f,
 		Count: -1})); !slices.Equal(got, []string{"grp_1"}) {
