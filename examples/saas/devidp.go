@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"net/http"
+	"time"
 
 	"github.com/gatehouse/gatehouse/sso/ssotest"
 )
@@ -30,6 +32,8 @@ var devUsers = []devUser{
 type devIdP struct {
 	saml *ssotest.IdP
 	oidc *ssotest.OP
+	// spSLO returns the single logout URL of the demo's SAML connection.
+	spSLO func(context.Context) string
 }
 
 func newDevIdP(base string) (*devIdP, error) {
@@ -37,6 +41,9 @@ func newDevIdP(base string) (*devIdP, error) {
 	if err != nil {
 		return nil, err
 	}
+	// With a single logout service, the IdP's metadata offers it to the
+	// demo, and the IdP's handler answers LogoutRequests at /slo.
+	idp.SLOURL = base + "/dev-idp/saml/slo"
 	op, err := ssotest.NewOPAt(base+"/dev-idp/oidc", "gatehouse-demo", rand.Text())
 	if err != nil {
 		return nil, err
@@ -48,6 +55,7 @@ func newDevIdP(base string) (*devIdP, error) {
 func (d *devIdP) issuer() string { return d.oidc.Issuer() }
 
 func (d *devIdP) mount(mux *http.ServeMux) {
+	mux.HandleFunc("GET /dev-idp/saml/logout", d.handleLogout)
 	mux.Handle("/dev-idp/saml/", http.StripPrefix("/dev-idp/saml", d.saml.Handler(pickSAML)))
 	mux.Handle("/dev-idp/oidc/", http.StripPrefix("/dev-idp/oidc", d.oidc.Handler()))
 }
@@ -85,6 +93,31 @@ func picked(w http.ResponseWriter, r *http.Request, protocol string) (devUser, b
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_, _ = buf.WriteTo(w)
 	return devUser{}, false
+}
+
+// handleLogout is IdP-initiated single logout: it asks whom to log out,
+// then sends the browser to the demo's SAML connection with a signed
+// LogoutRequest for that user, which ends all of the user's sessions
+// there. Like the rest of the dev IdP, it logs out whoever is picked.
+func (d *devIdP) handleLogout(w http.ResponseWriter, r *http.Request) {
+	u, ok := picked(w, r, "SAML: sign a user out everywhere")
+	if !ok {
+		return
+	}
+	dest := d.spSLO(r.Context())
+	if dest == "" {
+		http.Error(w, "The demo's SAML connection is not set up yet.", http.StatusServiceUnavailable)
+		return
+	}
+	now := time.Now()
+	el := d.saml.LogoutRequestElement(ssotest.Logout{Now: now, Destination: dest, NameID: u.Email,
+		NameIDFormat: ssotest.NameIDEmail, NotOnOrAfter: now.Add(5 * time.Minute)})
+	target, err := d.saml.RedirectURL(dest, "SAMLRequest", el, "", true)
+	if err != nil {
+		http.Error(w, "The LogoutRequest could not be made.", http.StatusInternalServerError)
+		return
+	}
+	http.Redirect(w, r, target, http.StatusFound)
 }
 
 func pickSAML(w http.ResponseWriter, r *http.Request) (ssotest.User, bool) {

@@ -619,3 +619,61 @@ func TestDeprovisionedUserCannotSignIn(t *testing.T) {
 		t.Errorf("a deactivated user's sign-in: %d\n%s", code, page)
 	}
 }
+
+// TestSingleLogout signs Jane in by SAML and out again, both ways: her
+// sign-out ends the dev IdP's session through single logout and comes
+// back, and the dev IdP's logout ends her session in the demo. A cookie
+// kept from before a sign-out no longer works.
+func TestSingleLogout(t *testing.T) {
+	d := startDemo(t)
+	d.waitSSO()
+	samlID := d.app.sso.connectionID(context.Background(), samlConnectionName)
+	signInJane := func() *http.Client {
+		jane := newBrowser()
+		idp := open(t, jane, "GET", d.base+"/sso/login?connection="+samlID+"&return=/profile", nil)
+		if code, profile := d.signIn(jane, idp, "u-jane"); code != 200 ||
+			!strings.Contains(profile, "jane@acme-demo.example") {
+			t.Fatalf("SAML sign-in: %d\n%s", code, profile)
+		}
+		return jane
+	}
+	signedOut := func(c *http.Client) bool {
+		_, page := get(t, c, d.base+"/profile")
+		return strings.Contains(page, "You are not signed in")
+	}
+
+	// SP-initiated: the sign-out goes to the dev IdP and back home.
+	jane := signInJane()
+	base, _ := url.Parse(d.base)
+	kept := jane.Jar.Cookies(base)
+	home := open(t, jane, "POST", d.base+"/signout", nil)
+	if home.url != d.base+"/" || !signedOut(jane) {
+		t.Fatalf("sign-out ended at %s, signed out: %v", home.url, signedOut(jane))
+	}
+	got := d.app.sso.dev.saml.LogoutRequests()
+	if len(got) != 1 || got[0].NameID != "jane@acme-demo.example" {
+		t.Errorf("the dev IdP received LogoutRequests %+v", got)
+	}
+	thief := newBrowser()
+	thief.Jar.SetCookies(base, kept)
+	if !signedOut(thief) {
+		t.Error("the session cookie still works after sign-out")
+	}
+
+	// IdP-initiated: the dev IdP logs Jane out; her session here ends.
+	jane = signInJane()
+	page := open(t, newBrowser(), "GET", d.base+"/dev-idp/saml/logout?user=u-jane", nil)
+	if !strings.Contains(page.body, "Signed out of the service provider") {
+		t.Fatalf("the IdP-initiated logout ended at %s:\n%s", page.url, page.body)
+	}
+	if !signedOut(jane) {
+		t.Error("Jane's session survived the IdP's logout")
+	}
+	if again := signInJane(); signedOut(again) {
+		t.Error("a new sign-in after the IdP's logout does not work")
+	}
+	waitFor(t, "the sign-outs in the audit log", func() bool {
+		p := d.getPage("/audit")
+		return strings.Count(p, "user.signed_out") >= 2 && strings.Contains(p, "idp "+samlID)
+	})
+}

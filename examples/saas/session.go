@@ -17,8 +17,13 @@ import (
 
 // session is who the browser is signed in as. The demo keeps it in a
 // cookie signed with HMAC-SHA256, so that any instance that shares the
-// database can read it.
+// database can read it; what ends a session before it expires (signing
+// out, or the IdP's single logout) is recorded in the database, which
+// every request checks.
 type session struct {
+	// ID names the session, so that signing out revokes this cookie.
+	ID           string    `json:"sid"`
+	Issued       time.Time `json:"iat"`
 	Organization string    `json:"org"`
 	UserID       string    `json:"sub"`
 	Email        string    `json:"email"`
@@ -28,15 +33,35 @@ type session struct {
 	Expires      time.Time `json:"exp"`
 	// Profile holds what the identity provider said, for the profile page.
 	Profile map[string]any `json:"profile,omitempty"`
+	// SAML is what single logout needs, for a session that SAML started.
+	SAML *samlSession `json:"saml,omitempty"`
+}
+
+// samlSession names the IdP session behind a demo session.
+type samlSession struct {
+	Connection   string `json:"conn"`
+	NameID       string `json:"name_id"`
+	NameIDFormat string `json:"name_id_format,omitempty"`
+	SessionIndex string `json:"session_index,omitempty"`
 }
 
 const sessionCookie = "gatehouse_demo"
 
-// sessionKey loads the cookie-signing key from the database, making one
-// on first start.
+// sessionTables records ended sessions: single ones by ID until they
+// would have expired, and those of a SAML user (one IdP session, or all
+// with an empty session_index) ended at a time, in Unix nanoseconds.
+const sessionTables = `CREATE TABLE IF NOT EXISTS demo_settings (
+		name TEXT PRIMARY KEY, value TEXT NOT NULL);
+	CREATE TABLE IF NOT EXISTS demo_revoked_sessions (
+		id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+	CREATE TABLE IF NOT EXISTS demo_saml_logouts (
+		connection_id TEXT NOT NULL, name_id TEXT NOT NULL, session_index TEXT NOT NULL,
+		at INTEGER NOT NULL, PRIMARY KEY (connection_id, name_id, session_index))`
+
+// sessionKey creates the session tables and loads the cookie-signing key
+// from the database, making one on first start.
 func sessionKey(ctx context.Context, db *sql.DB) ([]byte, error) {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS demo_settings (
-		name TEXT PRIMARY KEY, value TEXT NOT NULL)`); err != nil {
+	if _, err := db.ExecContext(ctx, sessionTables); err != nil {
 		return nil, err
 	}
 	fresh := base64.RawURLEncoding.EncodeToString(randomBytes(32))
@@ -65,7 +90,8 @@ func (a *app) sign(payload []byte) string {
 
 // startSession sets the session cookie for eight hours.
 func (a *app) startSession(w http.ResponseWriter, s session) {
-	s.Expires = time.Now().Add(8 * time.Hour)
+	s.ID, s.Issued = base64.RawURLEncoding.EncodeToString(randomBytes(16)), time.Now()
+	s.Expires = s.Issued.Add(8 * time.Hour)
 	payload, _ := json.Marshal(s)
 	value := base64.RawURLEncoding.EncodeToString(payload) + "." + a.sign(payload)
 	http.SetCookie(w, &http.Cookie{
@@ -98,7 +124,57 @@ func (a *app) currentSession(r *http.Request) (session, bool) {
 	if !s.Admin && !a.userActive(r.Context(), s.Organization, s.Email) {
 		return session{}, false
 	}
+	if a.sessionEnded(r.Context(), s) {
+		return session{}, false
+	}
 	return s, true
+}
+
+// sessionEnded reports whether s was signed out or logged out by its
+// IdP. It fails closed: a database error ends the session.
+func (a *app) sessionEnded(ctx context.Context, s session) bool {
+	var n int
+	err := a.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM demo_revoked_sessions WHERE id = ?`,
+		s.ID).Scan(&n)
+	if err != nil || n > 0 {
+		return true
+	}
+	if s.SAML == nil {
+		return false
+	}
+	err = a.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM demo_saml_logouts
+		WHERE connection_id = ? AND name_id = ? AND session_index IN ('', ?) AND at >= ?`,
+		s.SAML.Connection, s.SAML.NameID, s.SAML.SessionIndex, s.Issued.UnixNano()).Scan(&n)
+	return err != nil || n > 0
+}
+
+// revokeSession ends s on every instance, whoever holds its cookie.
+func (a *app) revokeSession(ctx context.Context, s session) error {
+	now := time.Now().Unix()
+	if _, err := a.db.ExecContext(ctx, `DELETE FROM demo_revoked_sessions WHERE expires_at < ?`,
+		now); err != nil {
+		return err
+	}
+	_, err := a.db.ExecContext(ctx, `INSERT INTO demo_revoked_sessions (id, expires_at)
+		VALUES (?, ?) ON CONFLICT (id) DO NOTHING`, s.ID, s.Expires.Unix())
+	return err
+}
+
+// endSAMLSessions ends the sessions that an IdP's LogoutRequest names:
+// those of its session indexes, or all of the user's on the connection.
+func (a *app) endSAMLSessions(ctx context.Context, conn, nameID string, indexes []string) error {
+	if len(indexes) == 0 {
+		indexes = []string{""}
+	}
+	for _, idx := range indexes {
+		_, err := a.db.ExecContext(ctx, `INSERT INTO demo_saml_logouts (connection_id, name_id,
+			session_index, at) VALUES (?, ?, ?, ?) ON CONFLICT (connection_id, name_id, session_index)
+			DO UPDATE SET at = excluded.at`, conn, nameID, idx, time.Now().UnixNano())
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // errNotSignedIn is what page handlers return for anonymous visitors.

@@ -110,9 +110,28 @@ func (f *signinFeature) handleSSO(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// handleSignout ends the session here, for every holder of its cookie,
+// and, for a SAML session, at the identity provider through single
+// logout, which comes back to the landing page.
 func (f *signinFeature) handleSignout(w http.ResponseWriter, r *http.Request) {
-	if sameOrigin(r) {
-		endSession(w)
+	if !sameOrigin(r) {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	endSession(w)
+	s, ok := f.app.currentSession(r)
+	if !ok {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return
+	}
+	if err := f.app.revokeSession(r.Context(), s); err != nil {
+		f.app.log.Error("revoking a session", "err", err)
+	}
+	_ = f.app.audit.record(r.Context(), r, audit.Event{OrganizationID: s.Organization,
+		Action: "user.signed_out", Actor: audit.Actor{Type: "user", ID: s.Email, Name: s.Name},
+		Metadata: map[string]any{"method": s.Via}})
+	if f.app.sso != nil && f.app.sso.logout(w, r, s) {
+		return
 	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

@@ -54,6 +54,7 @@ func newSSOFeature(ctx context.Context, a *app) (*ssoFeature, error) {
 		BaseURL:      a.cfg.baseURL + "/sso",
 		OnSuccess:    f.onSuccess,
 		OnFailure:    f.onFailure,
+		OnLogout:     f.onLogout,       // the dev IdP's single logout ends the demo's sessions
 		Sealer:       a.secrets.sealer, // the OIDC client secret is stored sealed
 		Domains:      a.domains.svc,    // sign-in by email, routed by verified domain
 		AllowEmail:   f.allowEmail,
@@ -63,6 +64,7 @@ func newSSOFeature(ctx context.Context, a *app) (*ssoFeature, error) {
 		// demo's identity provider is the demo itself, on loopback.
 		HTTPClient: selfClient(a.cfg.baseURL),
 	})
+	dev.spSLO = f.samlSLOURL
 	return f, err
 }
 
@@ -93,7 +95,9 @@ func (f *ssoFeature) landing(string) landingSection {
 		Title: "Single sign-on",
 		Text: "The demo organization signs in through a built-in development identity provider, by SAML " +
 			"or OpenID Connect: enter jane@acme-demo.example on the sign-in page, and the verified " +
-			"domain acme-demo.example routes you to it. Eve, of an unverified domain, is refused.",
+			"domain acme-demo.example routes you to it. Eve, of an unverified domain, is refused. " +
+			"Signing out of a SAML session also signs you out at the identity provider (single " +
+			"logout), and /dev-idp/saml/logout logs a user out from the identity provider's side.",
 	}
 }
 
@@ -199,15 +203,60 @@ func (f *ssoFeature) onSuccess(w http.ResponseWriter, r *http.Request, p *sso.Pr
 		f.app.log.Error("adding a signed-in user to the organization", "err", err)
 	}
 	name := strings.TrimSpace(p.FirstName + " " + p.LastName)
-	f.app.startSession(w, session{Organization: p.OrganizationID, UserID: p.Subject, Email: strings.ToLower(p.Email),
+	s := session{Organization: p.OrganizationID, UserID: p.Subject, Email: strings.ToLower(p.Email),
 		Name: name, Via: string(p.Protocol), Profile: map[string]any{
 			"subject": p.Subject, "connection": p.ConnectionID, "groups": p.Groups,
-		}})
+		}}
+	if p.Protocol == sso.ProtocolSAML {
+		// What a single logout names, at sign-out or from the IdP.
+		s.SAML = &samlSession{Connection: p.ConnectionID, NameID: p.NameID,
+			NameIDFormat: p.SubjectFormat, SessionIndex: p.SessionIndex}
+	}
+	f.app.startSession(w, s)
 	_ = f.app.audit.record(ctx, r, audit.Event{OrganizationID: p.OrganizationID, Action: "user.signed_in",
 		Actor:    audit.Actor{Type: "user", ID: strings.ToLower(p.Email), Name: name},
 		Targets:  []audit.Target{{Type: "sso_connection", ID: p.ConnectionID}},
 		Metadata: map[string]any{"method": string(p.Protocol)}})
 	http.Redirect(w, r, returnPath, http.StatusSeeOther)
+}
+
+// logout sends the browser of a SAML session, which the demo has just
+// ended, to the identity provider to end the IdP's session too, and back
+// to the landing page. It reports false, having written nothing, when the
+// IdP has no single logout service or the logout cannot start.
+func (f *ssoFeature) logout(w http.ResponseWriter, r *http.Request, s session) bool {
+	if s.SAML == nil {
+		return false
+	}
+	err := f.svc.Logout(w, r, sso.LogoutRequest{ConnectionID: s.SAML.Connection,
+		OrganizationID: s.Organization, NameID: s.SAML.NameID, NameIDFormat: s.SAML.NameIDFormat,
+		SessionIndex: s.SAML.SessionIndex, ReturnPath: "/"})
+	if err != nil && !errors.Is(err, sso.ErrNoSingleLogout) {
+		f.app.log.Warn("starting single logout", "err", err)
+	}
+	return err == nil
+}
+
+// onLogout ends the sessions that the IdP's single logout names, on every
+// instance (see sessionEnded).
+func (f *ssoFeature) onLogout(ctx context.Context, n sso.LogoutNotice) error {
+	if err := f.app.endSAMLSessions(ctx, n.ConnectionID, n.NameID, n.SessionIndexes); err != nil {
+		return err
+	}
+	return f.app.audit.record(ctx, nil, audit.Event{OrganizationID: n.OrganizationID,
+		Action: "user.signed_out", Actor: audit.Actor{Type: "idp", ID: n.ConnectionID},
+		Targets:  []audit.Target{{Type: "user", ID: strings.ToLower(n.NameID)}},
+		Metadata: map[string]any{"method": "saml-idp-logout"}})
+}
+
+// samlSLOURL is the single logout URL of the demo's SAML connection, for
+// the dev IdP's logout page; "" until the connection exists.
+func (f *ssoFeature) samlSLOURL(ctx context.Context) string {
+	id := f.connectionID(ctx, samlConnectionName)
+	if id == "" {
+		return ""
+	}
+	return f.svc.SLOURL(&sso.Connection{ID: id})
 }
 
 func (f *ssoFeature) onFailure(w http.ResponseWriter, r *http.Request, err error) {
