@@ -118,3 +118,40 @@ func Example_oidcLogin() {
 	// Output:
 	// signed in: user-1 carol@example.com -> /home
 }
+
+// A single logout that the IdP starts: the test IdP sends a signed
+// LogoutRequest to the connection's SLO endpoint, OnLogout ends the
+// host's sessions of that user, and the IdP gets a LogoutResponse.
+func Example_samlSingleLogout() {
+	idp, _ := ssotest.NewIdP("https://idp.example/metadata", "https://idp.example/sso")
+	idp.SLOURL = "https://idp.example/slo"
+	svc, _ := sso.New(sso.Config{
+		Store:     sso.NewMemoryStore(),
+		BaseURL:   "https://app.example/sso",
+		OnSuccess: func(http.ResponseWriter, *http.Request, *sso.Profile, string) {},
+		OnLogout: func(_ context.Context, n sso.LogoutNotice) error {
+			// A real host ends every session of n.NameID on n.ConnectionID
+			// (or those of n.SessionIndexes), on all of its instances.
+			fmt.Println("end the sessions of", n.NameID)
+			return nil
+		},
+	})
+	conn, err := svc.CreateConnection(context.Background(), &sso.Connection{
+		OrganizationID: "org_acme", Protocol: sso.ProtocolSAML, Enabled: true,
+		SAML: &sso.SAMLConfig{IdPMetadataXML: idp.Metadata()},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	req := idp.LogoutRequestElement(ssotest.Logout{Destination: svc.SLOURL(conn),
+		NameID: "jane@acme.example"})
+	u, _ := idp.RedirectURL(svc.SLOURL(conn), "SAMLRequest", req, "", true)
+	rec := httptest.NewRecorder()
+	svc.Handler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, u, nil))
+	answer, _ := url.Parse(rec.Header().Get("Location"))
+	fmt.Println("answered at", answer.Host+answer.Path)
+	// Output:
+	// end the sessions of jane@acme.example
+	// answered at idp.example/slo
+}

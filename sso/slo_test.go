@@ -44,6 +44,7 @@ type sloTest struct {
 
 	mu       sync.Mutex
 	notices  []sso.LogoutNotice
+	events   []string // types of the events reported
 	hookFail error
 }
 
@@ -59,6 +60,11 @@ func newSLOTest(t *testing.T, edit func(*sso.SAMLConfig)) *sloTest {
 		SAMLSigner: key, SAMLCertificate: cert,
 		OnSuccess: func(http.ResponseWriter, *http.Request, *sso.Profile, string) {},
 		OnLogout:  st.onLogout,
+		OnEvent: func(_ context.Context, e sso.Event) {
+			st.mu.Lock()
+			defer st.mu.Unlock()
+			st.events = append(st.events, e.Type)
+		},
 	})
 	must(t, err)
 	cfg := &sso.SAMLConfig{IdPMetadataXML: idp.Metadata()}
@@ -264,6 +270,10 @@ func TestSLOSPInitiated(t *testing.T) {
 	if a := st.lastAttempt(t); a.Flow != sso.FlowLogout || a.Reason != "" {
 		t.Errorf("attempt %+v, want a successful logout", a)
 	}
+	if diff := cmp.Diff([]string{sso.EventConnectionCreated, sso.EventLogoutSucceeded},
+		st.events); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
 }
 
 // TestSLOSPInitiatedPost: an IdP that offers only HTTP-POST gets a signed
@@ -416,6 +426,9 @@ func TestSLOResponseAttacks(t *testing.T) {
 			genericPage(t, tt.send(t, st, "SAMLResponse", el, id, browser))
 			if a := st.lastAttempt(t); a.Reason != tt.want || a.Flow != sso.FlowLogout {
 				t.Errorf("attempt %+v, want reason %q", a, tt.want)
+			}
+			if n := len(st.events); n == 0 || st.events[n-1] != sso.EventLogoutFailed {
+				t.Errorf("events %v, want a last %s", st.events, sso.EventLogoutFailed)
 			}
 		})
 	}
