@@ -98,8 +98,10 @@ func (s *Service) verifyLogout(conn *Connection, in *inbound, local string,
 // browser, with Success; the browser then goes to the return path.
 func (s *Service) acceptLogoutResponse(w http.ResponseWriter, r *http.Request, conn *Connection,
 	in *inbound) {
-	rp, err := s.checkLogoutResponse(r, conn, in)
-	if in.relay != "" {
+	st, err := s.checkLogoutResponse(r, conn, in)
+	if st != nil {
+		clearBrowser(w, st.ID)
+	} else if in.relay != "" {
 		clearBrowser(w, in.relay)
 	}
 	if err != nil {
@@ -108,47 +110,48 @@ func (s *Service) acceptLogoutResponse(w http.ResponseWriter, r *http.Request, c
 	}
 	s.recordLogout(r.Context(), conn, "", nil)
 	w.Header().Set("Cache-Control", "no-store")
-	http.Redirect(w, r, rp, http.StatusSeeOther)
+	http.Redirect(w, r, st.ReturnPath, http.StatusSeeOther)
 }
 
 // checkLogoutResponse verifies a LogoutResponse and takes the pending
-// logout it answers, returning its return path.
+// logout it answers. It returns the state it took, if any, also with an
+// error.
 func (s *Service) checkLogoutResponse(r *http.Request, conn *Connection,
-	in *inbound) (string, error) {
+	in *inbound) (*LoginState, error) {
 	now := s.now()
 	m, err := s.verifyLogout(conn, in, "LogoutResponse", now)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if m.InResponseTo == "" {
-		return "", fail(ReasonInResponseTo, "the LogoutResponse answers no request")
+		return nil, fail(ReasonInResponseTo, "the LogoutResponse answers no request")
 	}
 	st, err := s.cfg.Store.TakeLoginState(r.Context(), m.InResponseTo, now)
 	if errors.Is(err, ErrNotFound) {
-		return "", fail(ReasonInResponseTo, "InResponseTo %q is no pending logout (unknown, "+
+		return nil, fail(ReasonInResponseTo, "InResponseTo %q is no pending logout (unknown, "+
 			"used or expired)", m.InResponseTo)
 	}
 	if err != nil {
-		return "", &LoginError{Reason: ReasonConfiguration, Detail: "reading logout state", Err: err}
+		return nil, &LoginError{Reason: ReasonConfiguration, Detail: "reading logout state", Err: err}
 	}
 	if st.Flow != FlowLogout {
-		return "", fail(ReasonInResponseTo, "InResponseTo %q names a login, not a logout",
+		return st, fail(ReasonInResponseTo, "InResponseTo %q names a login, not a logout",
 			m.InResponseTo)
 	}
 	if st.ConnectionID != conn.ID {
-		return "", fail(ReasonInResponseTo, "InResponseTo %q is a logout of another connection",
+		return st, fail(ReasonInResponseTo, "InResponseTo %q is a logout of another connection",
 			m.InResponseTo)
 	}
 	if in.relay != "" && in.relay != st.ID {
-		return "", fail(ReasonState, "RelayState does not match the logout request")
+		return st, fail(ReasonState, "RelayState does not match the logout request")
 	}
 	if err := s.checkBrowser(r, st); err != nil {
-		return "", err
+		return st, err
 	}
 	if m.Status != statusSuccess {
-		return "", fail(ReasonStatus, "the IdP answered status %q %q", m.Status, m.SubStatus)
+		return st, fail(ReasonStatus, "the IdP answered status %q %q", m.Status, m.SubStatus)
 	}
-	return st.ReturnPath, nil
+	return st, nil
 }
 
 // acceptLogoutRequest serves an IdP-initiated logout: it verifies the

@@ -267,6 +267,10 @@ func TestSLOSPInitiated(t *testing.T) {
 	if rec.Code != http.StatusSeeOther || rec.Header().Get("Location") != "/bye" {
 		t.Fatalf("SLO answered %d, Location %q: %s", rec.Code, rec.Header().Get("Location"), rec.Body)
 	}
+	if c := rec.Result().Cookies(); len(c) != 1 || c[0].MaxAge >= 0 ||
+		c[0].Name != browser.Result().Cookies()[0].Name {
+		t.Errorf("the answer sets cookies %v, want the logout's binding cookie removed", c)
+	}
 	if a := st.lastAttempt(t); a.Flow != sso.FlowLogout || a.Reason != "" {
 		t.Errorf("attempt %+v, want a successful logout", a)
 	}
