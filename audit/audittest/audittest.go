@@ -1,6 +1,3 @@
-// Package audittest holds what a host needs to test code that uses the
-// audit package: [TestStore], the conformance suite that every
-// [audit.Store] must pass, in the manner of testing/fstest.
 package audittest
 
 import (

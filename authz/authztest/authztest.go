@@ -1,7 +1,3 @@
-// Package authztest holds what a host needs to test code built on
-// package authz: [TestStore], the conformance suite that every
-// [authz.Store] implementation must pass, in the manner of
-// testing/fstest.
 package authztest
 
 import (

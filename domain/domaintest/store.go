@@ -1,7 +1,3 @@
-// Package domaintest holds what a host needs to test code that uses package
-// domain: [TestStore], the conformance suite that every [domain.Store]
-// passes, and [DNSServer], a DNS server on loopback that serves the
-// challenge records a test sets.
 package domaintest
 
 import (

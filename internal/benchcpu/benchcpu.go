@@ -1,7 +1,3 @@
-// Package benchcpu reports, beside a benchmark's wall-clock ns/op, the
-// CPU time the process spent per operation, which stays meaningful when
-// the machine is shared and the wall clock counts time spent waiting for a
-// core.
 package benchcpu
 
 import (

@@ -1,7 +1,3 @@
-// Package scimtest holds what a host needs to test code built on package
-// scim: [TestStore], the conformance suite every [scim.Store] passes, in
-// the manner of testing/fstest, and [IdP], a fake identity provider that
-// sends the requests Okta and Entra ID send.
 package scimtest
 
 import (

@@ -1,18 +1,3 @@
-// Package ssotest holds what a host needs to test code built on package
-// sso, and to develop without a real identity provider:
-//
-//   - [TestStore], the conformance suite every [sso.Store] must pass;
-//   - [IdP], a SAML identity provider that signs responses with its own
-//     key, makes each kind of bad response on request ([Response] fields,
-//     [XSW], [CommentInNameID], [StripSignatures], [WrapSignatureValue]),
-//     and serves metadata and an SSO endpoint ([IdP.Handler]);
-//   - [OP], an OpenID provider with discovery, JWKS, authorization, token
-//     and userinfo endpoints, PKCE and one-time codes, in an httptest server
-//     or mounted by the host;
-//   - [Sealer], an AES-GCM [sso.Sealer].
-//
-// None of it is for production: the IdP trusts the ACS URL of any
-// AuthnRequest and the OP signs in its one user without asking.
 package ssotest
 
 import (
