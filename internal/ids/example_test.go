@@ -16,6 +16,7 @@ func ExampleNewAt() {
 
 func ExampleDerive() {
 	at := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)
-	fmt.Println(ids.Derive("evt", at, "scim/42") == ids.Derive("evt", at, "scim/42"))
-	// Output: true
+	first, again := ids.Derive("evt", at, "scim/42"), ids.Derive("evt", at, "scim/42")
+	fmt.Println(first == again, first == ids.Derive("evt", at, "scim/43"))
+	// Output: true false
 }
