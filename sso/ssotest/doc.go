@@ -6,9 +6,11 @@
 //     key, makes each kind of bad response on request ([Response] fields,
 //     [XSW], [CommentInNameID], [StripSignatures], [WrapSignatureValue]),
 //     and serves metadata and an SSO endpoint ([IdP.Handler]);
-//   - [OP], an OpenID provider with discovery, JWKS, authorization, token
-//     and userinfo endpoints, PKCE and one-time codes, in an httptest server
-//     or mounted by the host;
+//   - [OP], an OpenID provider with discovery, JWKS, authorization, token,
+//     userinfo and end_session endpoints, PKCE and one-time codes, in an
+//     httptest server or mounted by the host, which signs back-channel
+//     logout tokens ([OP.LogoutToken]) and sends them
+//     ([BackChannelLogout]);
 //   - [Sealer], an AES-GCM [sso.Sealer].
 //
 // None of it is for production: the IdP trusts the ACS URL of any

@@ -16,7 +16,6 @@ import (
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwk"
-	"github.com/lestrrat-go/jwx/v2/jws"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 )
 
@@ -24,7 +23,9 @@ import (
 // authorization (which signs in User at once), token and userinfo
 // endpoints, in an httptest server ([NewOP]) or mounted by the host
 // ([NewOPAt]). It checks PKCE (S256), the client secret (basic or post)
-// and single use of codes. Set its fields before requests reach it.
+// and single use of codes. It also offers RP-initiated logout at an
+// end_session_endpoint and makes back-channel logout tokens
+// ([OP.LogoutToken]). Set its fields before requests reach it.
 type OP struct {
 	// Server is the httptest server of an OP made by NewOP, else nil.
 	Server       *httptest.Server
@@ -55,18 +56,27 @@ type OP struct {
 	// (RFC 7523), with its algorithm.
 	ClientKey    any
 	ClientKeyAlg string
+	// PostLogoutRedirectURIs, if set, are the only post_logout_redirect_uri
+	// values the end_session_endpoint accepts; when empty it accepts any
+	// absolute http(s) URL, as the authorization endpoint accepts any
+	// redirect_uri.
+	PostLogoutRedirectURIs []string
+	// NoEndSession, if set, leaves the end_session_endpoint out of
+	// discovery, as providers without RP-initiated logout do.
+	NoEndSession bool
 
 	base    string
 	handler http.Handler
 	mu      sync.Mutex
 	codes   map[string]grant
 	tokens  map[string]map[string]any // access token to the user's claims
+	ended   []string                  // the sub of each accepted id_token_hint
 }
 
 type grant struct {
-	nonce, challenge, redirect string
-	user                       map[string]any // the claims of who signed in
-	used                       bool
+	nonce, challenge, redirect, sid string
+	user                            map[string]any // the claims of who signed in
+	used                            bool
 }
 
 // NewOP starts an OP for one client in an httptest server. Call Close
@@ -101,6 +111,8 @@ func NewOPAt(base, clientID, clientSecret string) (*OP, error) {
 	mux.HandleFunc("GET /jwks", op.jwks)
 	mux.HandleFunc("GET /authorize", op.authorize)
 	mux.HandleFunc("POST /token", op.token)
+	mux.HandleFunc("GET /end_session", op.endSession)
+	mux.HandleFunc("POST /end_session", op.endSession)
 	op.handler = mux
 	return op, nil
 }
@@ -136,14 +148,19 @@ func (op *OP) discovery(w http.ResponseWriter, _ *http.Request) {
 	if op.TenantID != "" {
 		iss = base + "/{tenantid}/v2.0"
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	doc := map[string]any{
 		"issuer": iss, "authorization_endpoint": base + "/authorize", "token_endpoint": base + "/token",
-		"userinfo_endpoint": base + "/userinfo",
-		"jwks_uri":          base + "/jwks", "id_token_signing_alg_values_supported": []string{"RS256"},
+		"userinfo_endpoint": base + "/userinfo", "end_session_endpoint": base + "/end_session",
+		"backchannel_logout_supported": true, "backchannel_logout_session_supported": true,
+		"jwks_uri": base + "/jwks", "id_token_signing_alg_values_supported": []string{"RS256"},
 		"response_types_supported": []string{"code"}, "subject_types_supported": []string{"public"},
 		"token_endpoint_auth_methods_supported": []string{"client_secret_basic", "client_secret_post",
 			"private_key_jwt"},
-	})
+	}
+	if op.NoEndSession {
+		delete(doc, "end_session_endpoint")
+	}
+	writeJSON(w, http.StatusOK, doc)
 }
 
 func (op *OP) jwks(w http.ResponseWriter, _ *http.Request) {
@@ -172,7 +189,7 @@ func (op *OP) authorize(w http.ResponseWriter, r *http.Request) {
 	code := randomID()
 	op.mu.Lock()
 	op.codes[code] = grant{nonce: q.Get("nonce"), challenge: q.Get("code_challenge"),
-		redirect: q.Get("redirect_uri"), user: user}
+		redirect: q.Get("redirect_uri"), sid: randomID(), user: user}
 	op.mu.Unlock()
 	u, err := url.Parse(q.Get("redirect_uri"))
 	if err != nil {
@@ -198,7 +215,7 @@ func (op *OP) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant"})
 		return
 	}
-	idt, err := op.idToken(g.nonce, g.user)
+	idt, err := op.idToken(g.nonce, g.sid, g.user)
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "server_error"})
 		return
@@ -259,12 +276,16 @@ func (op *OP) redeem(code string) (grant, bool) {
 }
 
 // IDToken signs an ID token for User with nonce, valid for five minutes.
-func (op *OP) IDToken(nonce string) (string, error) { return op.idToken(nonce, op.User) }
+func (op *OP) IDToken(nonce string) (string, error) { return op.idToken(nonce, "", op.User) }
 
-func (op *OP) idToken(nonce string, user map[string]any) (string, error) {
+// idToken signs an ID token for user; sid, if set, names the OP session.
+func (op *OP) idToken(nonce, sid string, user map[string]any) (string, error) {
 	now := time.Now()
 	claims := map[string]any{"iss": op.tokenIssuer(), "aud": op.ClientID, "iat": now.Unix(),
 		"exp": now.Add(5 * time.Minute).Unix(), "nonce": nonce}
+	if sid != "" {
+		claims["sid"] = sid
+	}
 	if op.TenantID != "" {
 		claims["tid"] = op.TenantID
 	}
@@ -279,15 +300,7 @@ func (op *OP) idToken(nonce string, user map[string]any) (string, error) {
 
 // SignJWT signs claims with RS256 and key, naming kid.
 func SignJWT(claims map[string]any, key *rsa.PrivateKey, kid string) (string, error) {
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		return "", err
-	}
-	hdrs := jws.NewHeaders()
-	_ = hdrs.Set(jws.KeyIDKey, kid)
-	_ = hdrs.Set(jws.TypeKey, "JWT")
-	b, err := jws.Sign(payload, jws.WithKey(jwa.RS256, key, jws.WithProtectedHeaders(hdrs)))
-	return string(b), err
+	return signTyped(claims, key, kid, "JWT")
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
