@@ -80,7 +80,8 @@
 // any session ID it had), use AllowEmail or its own check before trusting
 // an email across organizations, and serve the handler over HTTPS. What
 // the package does NOT do: at_hash/c_hash checks (not needed with the code
-// flow and PKCE), decryption with non-RSA keys, and OIDC logout.
+// flow and PKCE), decryption with non-RSA keys, and OIDC front-channel
+// logout or session management (iframes).
 //
 // # Single logout
 //
@@ -117,6 +118,38 @@
 // signatures from IdPs (RSA only), the SOAP binding, and a separate
 // ResponseLocation for answers (answers go to IdPSLOURL).
 //
+// OIDC logout works in both directions too. RP-initiated (OpenID Connect
+// RP-Initiated Logout 1.0): the host ends its own session and calls
+// [Service.Logout] with [LogoutRequestFor] the login's [Profile], whose
+// IDToken (sensitive: keep it server-side) becomes the id_token_hint.
+// The browser goes to the end_session_endpoint from the provider's
+// discovery document (ErrNoSingleLogout without one) with client_id, a
+// logout state as state, and post_logout_redirect_uri
+// {base}/oidc/{connection}/logout ([Service.PostLogoutRedirectURL]),
+// which the admin registers at the provider. That endpoint takes the
+// state once, requires the browser that started the logout and the same
+// connection, and redirects to the return path.
+//
+// Back-channel (OpenID Connect Back-Channel Logout 1.0): the admin
+// registers {base}/oidc/{connection}/backchannel-logout
+// ([Service.BackChannelLogoutURL]) as the client's
+// backchannel_logout_uri; the service advertises nothing. The provider
+// POSTs a logout_token, which must be signed with an advertised
+// asymmetric algorithm by a key of the provider's JWKS (refreshed,
+// rate-limited, on an unknown kid), name the issuer and the client ID as
+// audience, have an iat neither in the future nor older than
+// Config.LoginTTL and an exp, if any, not passed (with Config.ClockSkew),
+// a jti not seen before (remembered in the Store until the token
+// expires), the back-channel logout event, sub or sid, and no nonce.
+// Config.OnLogout then receives a [LogoutNotice] with the Subject and
+// SessionID (the sid of the login's ID token, [Profile.SessionID]) and
+// MUST end those sessions. The answer is 200, or 400 with an OAuth error
+// ({"error": "invalid_request"}) for a bad token or a failed OnLogout,
+// or 501 without OnLogout; never cached. A token whose OnLogout failed
+// stays remembered, so a provider that retries with the same jti is
+// refused; ending the sessions again would need a Store method that
+// forgets a key. Encrypted logout tokens are not supported.
+//
 // # Writing a Store
 //
 // A Store must be safe for concurrent use, copy what it keeps, never keep
@@ -129,6 +162,7 @@
 //
 // Package ssotest has a SAML IdP that signs responses (and makes each bad
 // kind on request) and logout messages and answers LogoutRequests, an
-// OpenID provider, a Sealer, and the Store suite, for
-// the host's own tests and for development.
+// OpenID provider with an end_session_endpoint that makes back-channel
+// logout tokens, a Sealer, and the Store suite, for the host's own tests
+// and for development.
 package sso

@@ -3,12 +3,14 @@ package sso_test
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -213,6 +215,74 @@ func FuzzSLO(f *testing.F) {
 		for _, n := range ended {
 			if n.NameID != "alice@example.com" || n.ConnectionID != conn.ID {
 				t.Fatalf("ended a session the IdP did not sign for: %+v", n)
+			}
+		}
+	})
+}
+
+// FuzzBackChannelLogout posts arbitrary form bodies to the back-channel
+// logout endpoint, seeded with a valid logout token. Whatever arrives, the
+// handler must not panic, must answer 200 or a 400 OAuth error, never
+// cached, and may reach OnLogout only with the seeded token's user.
+func FuzzBackChannelLogout(f *testing.F) {
+	op, err := ssotest.NewOP("client-1", "s3cret")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(op.Close)
+	good, err := op.LogoutToken(map[string]any{"sid": "sess-1"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add("logout_token=" + good)
+	f.Add("logout_token=eyJhbGciOiJub25lIn0.e30.")
+	f.Add("logout_token=a.b.c&logout_token=d")
+	f.Add("%zz")
+	var mu sync.Mutex
+	var notices []sso.LogoutNotice
+	svc, err := sso.New(sso.Config{Store: sso.NewMemoryStore(), BaseURL: "https://sp.example/sso",
+		Sealer: ssotest.NewSealer(), HTTPClient: op.Server.Client(),
+		OnSuccess: func(http.ResponseWriter, *http.Request, *sso.Profile, string) {},
+		OnLogout: func(_ context.Context, n sso.LogoutNotice) error {
+			mu.Lock()
+			defer mu.Unlock()
+			notices = append(notices, n)
+			return nil
+		}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	conn, err := svc.CreateConnection(context.Background(), &sso.Connection{OrganizationID: "o",
+		Protocol: sso.ProtocolOIDC, Enabled: true, OIDC: &sso.OIDCConfig{Issuer: op.Issuer(),
+			ClientID: "client-1", ClientSecret: "s3cret"}})
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := svc.Handler()
+	f.Fuzz(func(t *testing.T, body string) {
+		req := httptest.NewRequest(http.MethodPost, svc.BackChannelLogoutURL(conn),
+			strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Header().Get("Cache-Control") != "no-store" {
+			t.Fatalf("answered without Cache-Control: no-store")
+		}
+		switch rec.Code {
+		case http.StatusOK:
+		case http.StatusBadRequest:
+			var e struct{ Error string }
+			if json.Unmarshal(rec.Body.Bytes(), &e) != nil || e.Error != "invalid_request" {
+				t.Fatalf("a 400 without an OAuth error: %q", rec.Body.String())
+			}
+		default:
+			t.Fatalf("answered %d", rec.Code)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		for _, n := range notices {
+			if n.Subject != "user-1" || n.SessionID != "sess-1" || n.ConnectionID != conn.ID {
+				t.Fatalf("OnLogout received %+v", n)
 			}
 		}
 	})

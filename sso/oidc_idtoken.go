@@ -66,12 +66,27 @@ func (s *Service) verifyIDToken(ctx context.Context, conn *Connection, md *provi
 	if len(raw) > MaxIDTokenSize || nonce == "" {
 		return nil, fail(ReasonIDToken, "the ID token is too large or no nonce was sent")
 	}
+	tok, err := s.parseSigned(ctx, md, raw, ReasonIDToken)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkClaims(conn, md, tok, nonce); err != nil {
+		return nil, err
+	}
+	return tok, nil
+}
+
+// parseSigned parses a JWT that the provider signed (an ID token or a
+// logout token) and verifies its signature; claims are not checked.
+// Failures carry reason r.
+func (s *Service) parseSigned(ctx context.Context, md *providerMetadata, raw string,
+	r Reason) (jwt.Token, error) {
 	// One parse: the key provider sees the protected header, refuses
 	// algorithms not allowed and picks the key by kid.
 	var keyErr error
 	provider := jws.KeyProviderFunc(func(ctx context.Context, sink jws.KeySink, sig *jws.Signature,
 		msg *jws.Message) error {
-		alg, key, err := s.idTokenKey(ctx, md, sig, msg)
+		alg, key, err := s.signingKey(ctx, md, sig, msg, r)
 		if err != nil {
 			keyErr = err
 			return err
@@ -85,27 +100,24 @@ func (s *Service) verifyIDToken(ctx context.Context, conn *Connection, md *provi
 		return nil, keyErr
 	}
 	if err != nil {
-		return nil, fail(ReasonIDToken, "the signature does not verify: %v", err)
-	}
-	if err := s.checkClaims(conn, md, tok, nonce); err != nil {
-		return nil, err
+		return nil, fail(r, "the signature does not verify: %v", err)
 	}
 	return tok, nil
 }
 
-// idTokenKey picks the algorithm and key that must have made sig.
-func (s *Service) idTokenKey(ctx context.Context, md *providerMetadata, sig *jws.Signature,
-	msg *jws.Message) (jwa.SignatureAlgorithm, jwk.Key, error) {
+// signingKey picks the algorithm and key that must have made sig.
+func (s *Service) signingKey(ctx context.Context, md *providerMetadata, sig *jws.Signature,
+	msg *jws.Message, r Reason) (jwa.SignatureAlgorithm, jwk.Key, error) {
 	if len(msg.Signatures()) != 1 {
-		return "", nil, fail(ReasonIDToken, "the ID token is not a JWS with one signature")
+		return "", nil, fail(r, "the token is not a JWS with one signature")
 	}
 	h := sig.ProtectedHeaders()
 	alg := h.Algorithm().String()
 	if !slices.Contains(md.allowedAlgs(), alg) {
-		return "", nil, fail(ReasonIDToken, "algorithm %q is not allowed (the provider advertises %v)",
+		return "", nil, fail(r, "algorithm %q is not allowed (the provider advertises %v)",
 			alg, md.allowedAlgs())
 	}
-	key, err := s.findKey(ctx, md, h.KeyID(), alg)
+	key, err := s.findKey(ctx, md, h.KeyID(), alg, r)
 	if err != nil {
 		return "", nil, err
 	}
@@ -114,8 +126,8 @@ func (s *Service) idTokenKey(ctx context.Context, md *providerMetadata, sig *jws
 
 // findKey looks the key up by kid, refreshing the JWKS once when the kid
 // is unknown (a rotation).
-func (s *Service) findKey(ctx context.Context, md *providerMetadata, kid, alg string) (jwk.Key,
-	error) {
+func (s *Service) findKey(ctx context.Context, md *providerMetadata, kid, alg string,
+	r Reason) (jwk.Key, error) {
 	for _, refresh := range []bool{false, true} {
 		set, err := s.keySet(ctx, md.JWKSURL, refresh)
 		if err != nil {
@@ -125,7 +137,7 @@ func (s *Service) findKey(ctx context.Context, md *providerMetadata, kid, alg st
 			return key, nil
 		}
 	}
-	return nil, fail(ReasonIDToken, "no key with kid %q and algorithm %s in the provider's JWKS", kid, alg)
+	return nil, fail(r, "no key with kid %q and algorithm %s in the provider's JWKS", kid, alg)
 }
 
 // pickKey returns the signing key with kid (any, when the token names
@@ -233,6 +245,7 @@ func (s *Service) oidcProfile(ctx context.Context, conn *Connection, md *provide
 	p := &Profile{
 		Subject: idt.Subject(), OrganizationID: conn.OrganizationID, ConnectionID: conn.ID,
 		Protocol: ProtocolOIDC, Attributes: flattenClaims(claims),
+		SessionID: claimString(idt, "sid"), IDToken: Secret(raw),
 	}
 	conn.Mapping.apply(p)
 	return p, nil

@@ -32,6 +32,8 @@ type providerMetadata struct {
 	JWKSURL          string   `json:"jwks_uri"`
 	SigningAlgs      []string `json:"id_token_signing_alg_values_supported"`
 	TokenAuthMethods []string `json:"token_endpoint_auth_methods_supported"`
+	// EndSessionURL is the RP-initiated logout endpoint, "" if none.
+	EndSessionURL string `json:"end_session_endpoint"`
 }
 
 // oidcCache keeps discovery documents and key sets of providers. It holds

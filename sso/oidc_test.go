@@ -35,6 +35,13 @@ type oidcTest struct {
 
 func newOIDCTest(t testing.TB, method sso.AuthMethod, edit ...func(*ssotest.OP)) *oidcTest {
 	t.Helper()
+	return newOIDCTestWith(t, method, nil, edit...)
+}
+
+// newOIDCTestWith is newOIDCTest with a change to the service's Config.
+func newOIDCTestWith(t testing.TB, method sso.AuthMethod, config func(*sso.Config),
+	edit ...func(*ssotest.OP)) *oidcTest {
+	t.Helper()
 	op, err := ssotest.NewOP("client-1", "s3cret")
 	must(t, err)
 	t.Cleanup(op.Close)
@@ -42,14 +49,18 @@ func newOIDCTest(t testing.TB, method sso.AuthMethod, edit ...func(*ssotest.OP))
 		f(op)
 	}
 	ot := &oidcTest{op: op, store: sso.NewMemoryStore(), sealer: ssotest.NewSealer()}
-	ot.svc, err = sso.New(sso.Config{
+	cfg := sso.Config{
 		Store: ot.store, BaseURL: "https://sp.example/sso", Sealer: ot.sealer,
 		HTTPClient: op.Server.Client(),
 		OnSuccess: func(w http.ResponseWriter, _ *http.Request, p *sso.Profile, rp string) {
 			ot.got, ot.rp = p, rp
 			w.WriteHeader(http.StatusNoContent)
 		},
-	})
+	}
+	if config != nil {
+		config(&cfg)
+	}
+	ot.svc, err = sso.New(cfg)
 	must(t, err)
 	ot.conn, err = ot.svc.CreateConnection(context.Background(), &sso.Connection{
 		OrganizationID: "org_o", Protocol: sso.ProtocolOIDC, Enabled: true,
@@ -112,7 +123,15 @@ func TestOIDCLogin(t *testing.T) {
 			want := &sso.Profile{Subject: "user-1", Email: "carol@example.com", FirstName: "Carol",
 				LastName: "Jones", Groups: []string{"eng"}, OrganizationID: "org_o",
 				ConnectionID: ot.conn.ID, Protocol: sso.ProtocolOIDC}
-			ot.got.Attributes = nil
+			if sid := ot.got.Attributes["sid"]; len(sid) == 1 && sid[0] != "" {
+				want.SessionID = sid[0]
+			} else {
+				t.Errorf("the ID token's sid is %q", sid)
+			}
+			if !strings.HasPrefix(ot.got.IDToken.Reveal(), "ey") {
+				t.Errorf("the profile lacks the raw ID token")
+			}
+			ot.got.Attributes, ot.got.IDToken = nil, ""
 			if diff := cmp.Diff(want, ot.got); diff != "" {
 				t.Errorf("profile (-want +got):\n%s", diff)
 			}

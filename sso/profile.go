@@ -31,6 +31,16 @@ type Profile struct {
 	NameID string `json:"name_id,omitempty"`
 	// SessionIndex is the SAML session index, if any.
 	SessionIndex string `json:"session_index,omitempty"`
+	// SessionID is the OIDC sid claim of the ID token, the provider's
+	// session, if it sent one; a back-channel logout may name it (see
+	// [LogoutNotice]). "" for SAML.
+	SessionID string `json:"session_id,omitempty"`
+	// IDToken is the raw OIDC ID token, which [Service.Logout] sends as
+	// id_token_hint. It is sensitive: it names the user and may open an
+	// RP-initiated logout of the user's session at the provider, so keep
+	// it server-side or in an encrypted or HttpOnly place, never in logs.
+	// It is left out of JSON (and prints redacted); "" for SAML.
+	IDToken Secret `json:"-"`
 	// Attributes holds every SAML attribute with all its values, or the
 	// OIDC claims in string form.
 	Attributes map[string][]string `json:"attributes,omitempty"`

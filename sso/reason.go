@@ -72,6 +72,11 @@ const (
 	// ReasonLogoutHook means the IdP asked for a logout and the host's
 	// Config.OnLogout failed (or is not set), so the sessions may remain.
 	ReasonLogoutHook Reason = "logout_hook_failed"
+	// ReasonLogoutToken means an OIDC back-channel logout token is
+	// malformed, uses a refused algorithm, fails its signature, or lacks
+	// what a logout token must carry (jti, the back-channel logout event)
+	// or carries what it must not (a nonce).
+	ReasonLogoutToken Reason = "invalid_logout_token"
 	// ReasonMetadataRefresh is not a login: it records that the scheduled
 	// refresh of the IdP metadata from its URL failed (see
 	// [Service.RefreshDue]); the connection keeps its last good metadata.

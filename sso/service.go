@@ -52,9 +52,11 @@ type Config struct {
 	// path the login asked to return to. It starts the host's session.
 	OnSuccess func(w http.ResponseWriter, r *http.Request, p *Profile, returnPath string)
 	// OnLogout, if set, ends the host's sessions that an identity
-	// provider's LogoutRequest names (see [LogoutNotice]); an error makes
-	// the service answer the IdP with a Responder status. Without it, the
-	// service refuses IdP-initiated logouts (SP-initiated ones work).
+	// provider's SAML LogoutRequest or OIDC back-channel logout token
+	// names (see [LogoutNotice]); an error makes the service answer the
+	// IdP with a Responder status (SAML) or 400 (OIDC). Without it, the
+	// service refuses IdP-initiated logouts (SAML Responder, OIDC 501);
+	// SP-initiated ones work.
 	OnLogout func(ctx context.Context, n LogoutNotice) error
 	// OnFailure, if set, answers a failed login. err is a *LoginError
 	// whose detail is for logs, never for the user. The default answers
@@ -191,6 +193,8 @@ func (s *Service) endpoint(parts ...string) string {
 //	POST {base}/saml/{connection}/acs
 //	GET  {base}/saml/{connection}/slo (and POST: single logout)
 //	GET  {base}/oidc/{connection}/callback
+//	GET  {base}/oidc/{connection}/logout (back from RP-initiated logout)
+//	POST {base}/oidc/{connection}/backchannel-logout
 //	GET  {base}/oidc/jwks (the public key of Config.OIDCClientKey)
 func (s *Service) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -201,6 +205,8 @@ func (s *Service) Handler() http.Handler {
 	mux.HandleFunc("GET "+p+"/saml/{id}/slo", s.handleSLO)
 	mux.HandleFunc("POST "+p+"/saml/{id}/slo", s.handleSLO)
 	mux.HandleFunc("GET "+p+"/oidc/{id}/callback", s.handleOIDCCallback)
+	mux.HandleFunc("GET "+p+"/oidc/{id}/logout", s.handleOIDCLogout)
+	mux.HandleFunc("POST "+p+"/oidc/{id}/backchannel-logout", s.handleBackChannelLogout)
 	mux.HandleFunc("GET "+p+"/oidc/jwks", s.handleClientJWKS)
 	return mux
 }

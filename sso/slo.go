@@ -18,18 +18,25 @@ const (
 )
 
 // LogoutRequest says whose session at the identity provider a single
-// logout ends: the user's NameID and session index as the login's
-// [Profile] gave them (see [LogoutRequestFor]). ReturnPath is where the
-// browser goes once the IdP confirms; it must be local (see
-// [ValidReturnPath]).
+// logout ends, as the login's [Profile] gave it (see [LogoutRequestFor]):
+// for SAML the user's NameID and session index, for OIDC the ID token.
+// ReturnPath is where the browser goes once the IdP confirms; it must be
+// local (see [ValidReturnPath]).
 type LogoutRequest struct {
 	ConnectionID string
 	// OrganizationID, if set, must own the connection.
 	OrganizationID string
-	NameID         string
-	NameIDFormat   string
-	SessionIndex   string
-	ReturnPath     string
+	// NameID, NameIDFormat and SessionIndex name the SAML session; NameID
+	// is required for SAML.
+	NameID       string
+	NameIDFormat string
+	SessionIndex string
+	// IDToken is the raw ID token of the OIDC login ([Profile.IDToken]),
+	// sent as id_token_hint so that the provider knows whose session to
+	// end without asking the user. Optional; sensitive, like the
+	// profile's.
+	IDToken    Secret
+	ReturnPath string
 }
 
 // LogoutRequestFor returns the LogoutRequest that ends the IdP session in
@@ -37,23 +44,40 @@ type LogoutRequest struct {
 func LogoutRequestFor(p *Profile, returnPath string) LogoutRequest {
 	return LogoutRequest{ConnectionID: p.ConnectionID, OrganizationID: p.OrganizationID,
 		NameID: p.NameID, NameIDFormat: p.SubjectFormat, SessionIndex: p.SessionIndex,
-		ReturnPath: returnPath}
+		IDToken: p.IDToken, ReturnPath: returnPath}
 }
 
 // LogoutNotice is what an identity provider asked to end, passed to
-// Config.OnLogout: the sessions of the user with NameID in the
-// connection, those named by SessionIndexes or, when there are none, all
-// of them (SAML core section 3.7.3.2).
+// Config.OnLogout. Protocol tells which fields name the sessions.
+//
+// For SAML: the sessions of the user with NameID in the connection, those
+// named by SessionIndexes or, when there are none, all of them (SAML core
+// section 3.7.3.2).
+//
+// For OIDC (a back-channel logout token): when SessionID is set, the
+// sessions that began in that provider session (the sid of the login's
+// ID token, [Profile.SessionID]); otherwise all sessions of the user with
+// Subject in the connection. Subject may be "" when SessionID is set.
 type LogoutNotice struct {
 	OrganizationID string
 	ConnectionID   string
+	// Protocol is the connection's protocol.
+	Protocol Protocol
+	// NameID, NameIDFormat and SessionIndexes name SAML sessions.
 	NameID         string
 	NameIDFormat   string
 	SessionIndexes []string
+	// Subject is the sub claim of an OIDC logout token ([Profile.Subject]
+	// before any attribute mapping), "" if the token has none.
+	Subject string
+	// SessionID is the sid claim of an OIDC logout token, "" if the token
+	// has none.
+	SessionID string
 }
 
 // ErrNoSingleLogout reports that a connection's identity provider offers
-// no single logout service (none in its metadata, and none set by hand).
+// no single logout service (for SAML none in its metadata and none set by
+// hand, for OIDC no end_session_endpoint in discovery).
 // The host has ended its own session; the IdP's session stays.
 var ErrNoSingleLogout = errors.New("sso: the connection's IdP has no single logout service")
 
@@ -64,13 +88,22 @@ func (s *Service) SLOURL(conn *Connection) string {
 }
 
 // Logout starts an SP-initiated single logout: it stores the pending
-// request, binds it to the browser with a cookie, and sends the browser to
-// the IdP's single logout service with a LogoutRequest (HTTP-Redirect
-// binding, or HTTP-POST when that is all the IdP offers), signed when
-// Config.SAMLSigner is set. The IdP answers at [Service.SLOURL], which
-// redirects to the return path. It writes nothing when it returns an
-// error (ErrBadReturnPath, ErrNoConnection, ErrNoSingleLogout or a Store
-// failure), so the host can answer as it likes.
+// logout as a [LoginState] of [FlowLogout], binds it to the browser with
+// a cookie, and sends the browser to the identity provider.
+//
+// For SAML, that is the IdP's single logout service with a LogoutRequest
+// (HTTP-Redirect binding, or HTTP-POST when that is all the IdP offers),
+// signed when Config.SAMLSigner is set; the IdP answers at
+// [Service.SLOURL]. For OIDC (RP-Initiated Logout 1.0), it is the
+// provider's end_session_endpoint with id_token_hint (when req.IDToken is
+// set), client_id, post_logout_redirect_uri
+// ([Service.PostLogoutRedirectURL]) and the state's ID as state; the
+// provider comes back there. Either endpoint then redirects to the
+// return path.
+//
+// It writes nothing when it returns an error (ErrBadReturnPath,
+// ErrNoConnection, ErrNoSingleLogout or a Store or discovery failure), so
+// the host can answer as it likes.
 //
 // The host MUST end its own session before calling Logout: the IdP's
 // answer may never come back.
@@ -86,6 +119,9 @@ func (s *Service) Logout(w http.ResponseWriter, r *http.Request, req LogoutReque
 		OrganizationID: req.OrganizationID})
 	if err != nil {
 		return err
+	}
+	if conn.Protocol == ProtocolOIDC && conn.OIDC != nil {
+		return s.startOIDCLogout(w, r, conn, rp, req)
 	}
 	if conn.Protocol != ProtocolSAML || conn.SAML == nil {
 		return ErrNoSingleLogout

@@ -261,7 +261,8 @@ func (s *Service) endSessions(ctx context.Context, conn *Connection, m *logoutMe
 		return fail(ReasonLogoutHook, "Config.OnLogout is not set, so no session can be ended")
 	}
 	n := LogoutNotice{OrganizationID: conn.OrganizationID, ConnectionID: conn.ID,
-		NameID: m.NameID, NameIDFormat: m.NameIDFormat, SessionIndexes: m.SessionIndexes}
+		Protocol: ProtocolSAML, NameID: m.NameID, NameIDFormat: m.NameIDFormat,
+		SessionIndexes: m.SessionIndexes}
 	if err := s.cfg.OnLogout(ctx, n); err != nil {
 		return &LoginError{Reason: ReasonLogoutHook, Detail: "ending the sessions: " + err.Error(),
 			Err: err}

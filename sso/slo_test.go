@@ -477,7 +477,7 @@ func TestSLOIdPInitiated(t *testing.T) {
 				t.Errorf("answer status %q InResponseTo %q", status, irt)
 			}
 			want := []sso.LogoutNotice{{OrganizationID: "org_a", ConnectionID: st.conn.ID,
-				NameID: "alice@example.com", NameIDFormat: ssotest.NameIDEmail,
+				Protocol: sso.ProtocolSAML, NameID: "alice@example.com", NameIDFormat: ssotest.NameIDEmail,
 				SessionIndexes: []string{"_s1", "_s2"}}}
 			if diff := cmp.Diff(want, st.notices); diff != "" {
 				t.Errorf("OnLogout notices (-want +got):\n%s", diff)
