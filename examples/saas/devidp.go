@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -34,6 +35,10 @@ type devIdP struct {
 	oidc *ssotest.OP
 	// spSLO returns the single logout URL of the demo's SAML connection.
 	spSLO func(context.Context) string
+	// spBackChannel returns the back-channel logout URL of the demo's
+	// OIDC connection, and client reaches it.
+	spBackChannel func(context.Context) string
+	client        *http.Client
 }
 
 func newDevIdP(base string) (*devIdP, error) {
@@ -56,6 +61,7 @@ func (d *devIdP) issuer() string { return d.oidc.Issuer() }
 
 func (d *devIdP) mount(mux *http.ServeMux) {
 	mux.HandleFunc("GET /dev-idp/saml/logout", d.handleLogout)
+	mux.HandleFunc("GET /dev-idp/oidc-logout", d.handleBackChannelLogout)
 	mux.Handle("/dev-idp/saml/", http.StripPrefix("/dev-idp/saml", d.saml.Handler(pickSAML)))
 	mux.Handle("/dev-idp/oidc/", http.StripPrefix("/dev-idp/oidc", d.oidc.Handler()))
 }
@@ -118,6 +124,36 @@ func (d *devIdP) handleLogout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, target, http.StatusFound)
+}
+
+// handleBackChannelLogout is the OpenID provider's side of a logout: it
+// asks whom to log out, then posts a signed logout token for that user,
+// server to server, to the demo's back-channel logout URL, which ends all
+// of the user's sessions there. Like the rest of the dev IdP, it logs out
+// whoever is picked.
+func (d *devIdP) handleBackChannelLogout(w http.ResponseWriter, r *http.Request) {
+	u, ok := picked(w, r, "OpenID Connect: sign a user out by back-channel logout")
+	if !ok {
+		return
+	}
+	dest := d.spBackChannel(r.Context())
+	if dest == "" {
+		http.Error(w, "The demo's OIDC connection is not set up yet.", http.StatusServiceUnavailable)
+		return
+	}
+	token, err := d.oidc.LogoutToken(map[string]any{"sub": u.Subject})
+	if err != nil {
+		http.Error(w, "The logout token could not be made.", http.StatusInternalServerError)
+		return
+	}
+	status, body, err := ssotest.BackChannelLogout(r.Context(), d.client, dest, token)
+	if err != nil || status != http.StatusOK {
+		http.Error(w, fmt.Sprintf("The service provider refused the logout token (%d): %.200s %v",
+			status, body, err), http.StatusBadGateway)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = fmt.Fprintf(w, "Signed out of the service provider: %s (back-channel logout).\n", u.Email)
 }
 
 func pickSAML(w http.ResponseWriter, r *http.Request) (ssotest.User, bool) {

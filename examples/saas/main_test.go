@@ -677,3 +677,53 @@ func TestSingleLogout(t *testing.T) {
 		return strings.Count(p, "user.signed_out") >= 2 && strings.Contains(p, "idp "+samlID)
 	})
 }
+
+// TestOIDCLogout signs Sam in by OpenID Connect and out again, both ways:
+// his sign-out goes through the dev OP's end_session endpoint with his ID
+// token and comes back home, and the dev OP's back-channel logout token
+// ends his session in the demo, while a later sign-in works.
+func TestOIDCLogout(t *testing.T) {
+	d := startDemo(t)
+	d.waitSSO()
+	oidcID := d.app.sso.connectionID(context.Background(), oidcConnectionName)
+	signInSam := func() *http.Client {
+		sam := newBrowser()
+		idp := open(t, sam, "GET", d.base+"/sso/login?connection="+oidcID+"&return=/profile", nil)
+		if code, profile := d.signIn(sam, idp, "u-sam"); code != 200 ||
+			!strings.Contains(profile, "sam@acme-demo.example") {
+			t.Fatalf("OIDC sign-in: %d\n%s", code, profile)
+		}
+		return sam
+	}
+	signedOut := func(c *http.Client) bool {
+		_, page := get(t, c, d.base+"/profile")
+		return strings.Contains(page, "You are not signed in")
+	}
+
+	// RP-initiated: the sign-out goes to the dev OP and back home.
+	sam := signInSam()
+	home := open(t, sam, "POST", d.base+"/signout", nil)
+	if home.url != d.base+"/" || !signedOut(sam) {
+		t.Fatalf("sign-out ended at %s, signed out: %v", home.url, signedOut(sam))
+	}
+	if got := d.app.sso.dev.oidc.EndedSessions(); len(got) != 1 || got[0] != "u-sam" {
+		t.Errorf("the dev OP ended sessions %q", got)
+	}
+
+	// Back-channel: the dev OP logs Sam out; his session here ends.
+	sam = signInSam()
+	page := open(t, newBrowser(), "GET", d.base+"/dev-idp/oidc-logout?user=u-sam", nil)
+	if !strings.Contains(page.body, "Signed out of the service provider") {
+		t.Fatalf("the back-channel logout ended at %s:\n%s", page.url, page.body)
+	}
+	if !signedOut(sam) {
+		t.Error("Sam's session survived the OP's back-channel logout")
+	}
+	if again := signInSam(); signedOut(again) {
+		t.Error("a new sign-in after the back-channel logout does not work")
+	}
+	waitFor(t, "the sign-outs in the audit log", func() bool {
+		p := d.getPage("/audit")
+		return strings.Count(p, "user.signed_out") >= 2 && strings.Contains(p, "idp "+oidcID)
+	})
+}

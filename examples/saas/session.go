@@ -35,6 +35,9 @@ type session struct {
 	Profile map[string]any `json:"profile,omitempty"`
 	// SAML is what single logout needs, for a session that SAML started.
 	SAML *samlSession `json:"saml,omitempty"`
+	// OIDC is what logout needs, for a session that OpenID Connect
+	// started.
+	OIDC *oidcSession `json:"oidc,omitempty"`
 }
 
 // samlSession names the IdP session behind a demo session.
@@ -45,18 +48,34 @@ type samlSession struct {
 	SessionIndex string `json:"session_index,omitempty"`
 }
 
+// oidcSession names the provider session behind a demo session. The ID
+// token is the id_token_hint of an RP-initiated logout; the demo keeps it
+// in its signed, HttpOnly cookie, where only the user's own browser holds
+// it, while a production host would rather keep it server-side.
+type oidcSession struct {
+	Connection string `json:"conn"`
+	Subject    string `json:"sub"`
+	SessionID  string `json:"sid,omitempty"`
+	IDToken    string `json:"id_token,omitempty"`
+}
+
 const sessionCookie = "gatehouse_demo"
 
 // sessionTables records ended sessions: single ones by ID until they
-// would have expired, and those of a SAML user (one IdP session, or all
-// with an empty session_index) ended at a time, in Unix nanoseconds.
+// would have expired, those of a SAML user (one IdP session, or all with
+// an empty session_index) and those of an OIDC user (one provider
+// session by sid, or all with an empty session_id) ended at a time, in
+// Unix nanoseconds.
 const sessionTables = `CREATE TABLE IF NOT EXISTS demo_settings (
 		name TEXT PRIMARY KEY, value TEXT NOT NULL);
 	CREATE TABLE IF NOT EXISTS demo_revoked_sessions (
 		id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
 	CREATE TABLE IF NOT EXISTS demo_saml_logouts (
 		connection_id TEXT NOT NULL, name_id TEXT NOT NULL, session_index TEXT NOT NULL,
-		at INTEGER NOT NULL, PRIMARY KEY (connection_id, name_id, session_index))`
+		at INTEGER NOT NULL, PRIMARY KEY (connection_id, name_id, session_index));
+	CREATE TABLE IF NOT EXISTS demo_oidc_logouts (
+		connection_id TEXT NOT NULL, subject TEXT NOT NULL, session_id TEXT NOT NULL,
+		at INTEGER NOT NULL, PRIMARY KEY (connection_id, subject, session_id))`
 
 // sessionKey creates the session tables and loads the cookie-signing key
 // from the database, making one on first start.
@@ -139,12 +158,19 @@ func (a *app) sessionEnded(ctx context.Context, s session) bool {
 	if err != nil || n > 0 {
 		return true
 	}
-	if s.SAML == nil {
-		return false
+	switch {
+	case s.SAML != nil:
+		err = a.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM demo_saml_logouts
+			WHERE connection_id = ? AND name_id = ? AND session_index IN ('', ?) AND at >= ?`,
+			s.SAML.Connection, s.SAML.NameID, s.SAML.SessionIndex, s.Issued.UnixNano()).Scan(&n)
+	case s.OIDC != nil:
+		// A logout token names the provider session (sid), or with sub
+		// alone all of the user's sessions.
+		err = a.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM demo_oidc_logouts
+			WHERE connection_id = ? AND at >= ? AND ((session_id <> '' AND session_id = ?)
+			OR (session_id = '' AND subject = ?))`,
+			s.OIDC.Connection, s.Issued.UnixNano(), s.OIDC.SessionID, s.OIDC.Subject).Scan(&n)
 	}
-	err = a.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM demo_saml_logouts
-		WHERE connection_id = ? AND name_id = ? AND session_index IN ('', ?) AND at >= ?`,
-		s.SAML.Connection, s.SAML.NameID, s.SAML.SessionIndex, s.Issued.UnixNano()).Scan(&n)
 	return err != nil || n > 0
 }
 
@@ -175,6 +201,16 @@ func (a *app) endSAMLSessions(ctx context.Context, conn, nameID string, indexes 
 		}
 	}
 	return nil
+}
+
+// endOIDCSessions ends the sessions that a provider's back-channel logout
+// token names: those of the provider session sid, or with sid empty all
+// of the user's on the connection.
+func (a *app) endOIDCSessions(ctx context.Context, conn, subject, sid string) error {
+	_, err := a.db.ExecContext(ctx, `INSERT INTO demo_oidc_logouts (connection_id, subject,
+		session_id, at) VALUES (?, ?, ?, ?) ON CONFLICT (connection_id, subject, session_id)
+		DO UPDATE SET at = excluded.at`, conn, subject, sid, time.Now().UnixNano())
+	return err
 }
 
 // errNotSignedIn is what page handlers return for anonymous visitors.

@@ -111,8 +111,9 @@ func (f *signinFeature) handleSSO(w http.ResponseWriter, r *http.Request) {
 }
 
 // handleSignout ends the session here, for every holder of its cookie,
-// and, for a SAML session, at the identity provider through single
-// logout, which comes back to the landing page.
+// and at the identity provider: through single logout for a SAML
+// session, RP-initiated logout for an OIDC one, which comes back to the
+// landing page.
 func (f *signinFeature) handleSignout(w http.ResponseWriter, r *http.Request) {
 	if !sameOrigin(r) {
 		http.Redirect(w, r, "/", http.StatusSeeOther)

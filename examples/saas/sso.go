@@ -65,6 +65,8 @@ func newSSOFeature(ctx context.Context, a *app) (*ssoFeature, error) {
 		HTTPClient: selfClient(a.cfg.baseURL),
 	})
 	dev.spSLO = f.samlSLOURL
+	dev.spBackChannel = f.oidcBackChannelURL
+	dev.client = selfClient(a.cfg.baseURL)
 	return f, err
 }
 
@@ -96,8 +98,10 @@ func (f *ssoFeature) landing(string) landingSection {
 		Text: "The demo organization signs in through a built-in development identity provider, by SAML " +
 			"or OpenID Connect: enter jane@acme-demo.example on the sign-in page, and the verified " +
 			"domain acme-demo.example routes you to it. Eve, of an unverified domain, is refused. " +
-			"Signing out of a SAML session also signs you out at the identity provider (single " +
-			"logout), and /dev-idp/saml/logout logs a user out from the identity provider's side.",
+			"Signing out also signs you out at the identity provider (SAML single logout, or " +
+			"OpenID Connect RP-initiated logout), and /dev-idp/saml/logout and " +
+			"/dev-idp/oidc-logout (a back-channel logout token) log a user out from the identity " +
+			"provider's side.",
 	}
 }
 
@@ -207,10 +211,16 @@ func (f *ssoFeature) onSuccess(w http.ResponseWriter, r *http.Request, p *sso.Pr
 		Name: name, Via: string(p.Protocol), Profile: map[string]any{
 			"subject": p.Subject, "connection": p.ConnectionID, "groups": p.Groups,
 		}}
-	if p.Protocol == sso.ProtocolSAML {
+	switch p.Protocol {
+	case sso.ProtocolSAML:
 		// What a single logout names, at sign-out or from the IdP.
 		s.SAML = &samlSession{Connection: p.ConnectionID, NameID: p.NameID,
 			NameIDFormat: p.SubjectFormat, SessionIndex: p.SessionIndex}
+	case sso.ProtocolOIDC:
+		// The ID token for RP-initiated logout; sub and sid for the
+		// provider's back-channel logout.
+		s.OIDC = &oidcSession{Connection: p.ConnectionID, Subject: p.Subject,
+			SessionID: p.SessionID, IDToken: p.IDToken.Reveal()}
 	}
 	f.app.startSession(w, s)
 	_ = f.app.audit.record(ctx, r, audit.Event{OrganizationID: p.OrganizationID, Action: "user.signed_in",
@@ -220,33 +230,50 @@ func (f *ssoFeature) onSuccess(w http.ResponseWriter, r *http.Request, p *sso.Pr
 	http.Redirect(w, r, returnPath, http.StatusSeeOther)
 }
 
-// logout sends the browser of a SAML session, which the demo has just
-// ended, to the identity provider to end the IdP's session too, and back
-// to the landing page. It reports false, having written nothing, when the
-// IdP has no single logout service or the logout cannot start.
+// logout sends the browser of a SAML or OIDC session, which the demo has
+// just ended, to the identity provider to end the IdP's session too, and
+// back to the landing page. It reports false, having written nothing,
+// when the IdP has no single logout service or the logout cannot start.
 func (f *ssoFeature) logout(w http.ResponseWriter, r *http.Request, s session) bool {
-	if s.SAML == nil {
+	req := sso.LogoutRequest{OrganizationID: s.Organization, ReturnPath: "/"}
+	switch {
+	case s.SAML != nil:
+		req.ConnectionID, req.NameID = s.SAML.Connection, s.SAML.NameID
+		req.NameIDFormat, req.SessionIndex = s.SAML.NameIDFormat, s.SAML.SessionIndex
+	case s.OIDC != nil:
+		req.ConnectionID, req.IDToken = s.OIDC.Connection, sso.Secret(s.OIDC.IDToken)
+	default:
 		return false
 	}
-	err := f.svc.Logout(w, r, sso.LogoutRequest{ConnectionID: s.SAML.Connection,
-		OrganizationID: s.Organization, NameID: s.SAML.NameID, NameIDFormat: s.SAML.NameIDFormat,
-		SessionIndex: s.SAML.SessionIndex, ReturnPath: "/"})
+	err := f.svc.Logout(w, r, req)
 	if err != nil && !errors.Is(err, sso.ErrNoSingleLogout) {
 		f.app.log.Warn("starting single logout", "err", err)
 	}
 	return err == nil
 }
 
-// onLogout ends the sessions that the IdP's single logout names, on every
-// instance (see sessionEnded).
+// onLogout ends the sessions that the IdP's single logout (SAML) or
+// back-channel logout token (OIDC) names, on every instance (see
+// sessionEnded).
 func (f *ssoFeature) onLogout(ctx context.Context, n sso.LogoutNotice) error {
-	if err := f.app.endSAMLSessions(ctx, n.ConnectionID, n.NameID, n.SessionIndexes); err != nil {
+	user, method := strings.ToLower(n.NameID), "saml-idp-logout"
+	var err error
+	if n.Protocol == sso.ProtocolOIDC {
+		user, method = n.Subject, "oidc-backchannel-logout"
+		if user == "" {
+			user = "sid:" + n.SessionID
+		}
+		err = f.app.endOIDCSessions(ctx, n.ConnectionID, n.Subject, n.SessionID)
+	} else {
+		err = f.app.endSAMLSessions(ctx, n.ConnectionID, n.NameID, n.SessionIndexes)
+	}
+	if err != nil {
 		return err
 	}
 	return f.app.audit.record(ctx, nil, audit.Event{OrganizationID: n.OrganizationID,
 		Action: "user.signed_out", Actor: audit.Actor{Type: "idp", ID: n.ConnectionID},
-		Targets:  []audit.Target{{Type: "user", ID: strings.ToLower(n.NameID)}},
-		Metadata: map[string]any{"method": "saml-idp-logout"}})
+		Targets:  []audit.Target{{Type: "user", ID: user}},
+		Metadata: map[string]any{"method": method}})
 }
 
 // samlSLOURL is the single logout URL of the demo's SAML connection, for
@@ -257,6 +284,17 @@ func (f *ssoFeature) samlSLOURL(ctx context.Context) string {
 		return ""
 	}
 	return f.svc.SLOURL(&sso.Connection{ID: id})
+}
+
+// oidcBackChannelURL is the back-channel logout URL of the demo's OIDC
+// connection, where the dev IdP posts logout tokens; "" until the
+// connection exists.
+func (f *ssoFeature) oidcBackChannelURL(ctx context.Context) string {
+	id := f.connectionID(ctx, oidcConnectionName)
+	if id == "" {
+		return ""
+	}
+	return f.svc.BackChannelLogoutURL(&sso.Connection{ID: id})
 }
 
 func (f *ssoFeature) onFailure(w http.ResponseWriter, r *http.Request, err error) {
