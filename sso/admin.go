@@ -265,6 +265,9 @@ type oidcView struct {
 	AuthMethod      AuthMethod `json:"auth_method"`
 	HostedDomain    string     `json:"hosted_domain,omitempty"`
 	RedirectURI     string     `json:"redirect_uri"`
+	// The URLs an admin registers at the provider for logout.
+	PostLogoutRedirectURI string `json:"post_logout_redirect_uri"`
+	BackChannelLogoutURI  string `json:"backchannel_logout_uri"`
 }
 
 type spView struct {
@@ -285,8 +288,10 @@ func (s *Service) view(c *Connection) connectionView {
 	}
 	if o := c.OIDC; o != nil {
 		v.OIDC = &oidcView{Issuer: o.Issuer, ClientID: o.ClientID, Scopes: o.Scopes,
-			HasClientSecret: len(o.SealedClientSecret) > 0, AuthMethod: o.AuthMethod, HostedDomain: o.HostedDomain,
-			RedirectURI: s.endpoint("oidc", c.ID, "callback")}
+			HasClientSecret: len(o.SealedClientSecret) > 0, AuthMethod: o.AuthMethod,
+			HostedDomain: o.HostedDomain, RedirectURI: s.endpoint("oidc", c.ID, "callback"),
+			PostLogoutRedirectURI: s.PostLogoutRedirectURL(c),
+			BackChannelLogoutURI:  s.BackChannelLogoutURL(c)}
 	}
 	return v
 }

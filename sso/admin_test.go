@@ -138,6 +138,12 @@ func TestAdminOIDCSecretNeverShown(t *testing.T) {
 	if o := out["oidc"].(map[string]any); o["has_client_secret"] != true {
 		t.Errorf("oidc view %v", o)
 	}
+	// The admin sees what to register at the provider for logout.
+	base := "https://sp.example/sso/oidc/" + out["id"].(string)
+	if o := out["oidc"].(map[string]any); o["post_logout_redirect_uri"] != base+"/logout" ||
+		o["backchannel_logout_uri"] != base+"/backchannel-logout" {
+		t.Errorf("oidc view %v", o)
+	}
 }
 
 func TestAdminRefusals(t *testing.T) {

@@ -125,7 +125,10 @@ func (s *Service) acceptLogoutToken(ctx context.Context, conn *Connection,
 // passed (both with Config.ClockSkew); jti is present; the events claim
 // is an object with the back-channel logout event; sub or sid is
 // present; there is no nonce (which tells an ID token from a logout
-// token). NOT supported: encrypted logout tokens.
+// token). NOT checked: the typ header, since explicit typing
+// (logout+jwt) is only recommended and the events claim and the absence
+// of a nonce already keep other JWTs out. NOT supported: encrypted logout
+// tokens.
 func (s *Service) verifyLogoutToken(ctx context.Context, conn *Connection, md *providerMetadata,
 	raw string) (jwt.Token, time.Time, error) {
 	if len(raw) > MaxLogoutTokenSize {

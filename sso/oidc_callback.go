@@ -82,6 +82,9 @@ func (s *Service) takeOIDCState(ctx context.Context,
 	if err != nil {
 		return nil, &LoginError{Reason: ReasonConfiguration, Detail: "reading login state", Err: err}
 	}
+	if st.Flow != FlowLogin {
+		return nil, fail(ReasonState, "the state names a logout, not a login")
+	}
 	if st.ConnectionID != conn.ID || st.Nonce == "" {
 		return nil, fail(ReasonState, "the state belongs to another connection")
 	}

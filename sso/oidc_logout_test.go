@@ -309,3 +309,21 @@ func TestSSOTestOPEndSessionChecks(t *testing.T) {
 		})
 	}
 }
+
+// A logout's state cannot complete a login at the callback.
+func TestOIDCLogoutStateAtCallback(t *testing.T) {
+	t.Parallel()
+	ot := newOIDCTest(t, sso.AuthClientSecretBasic)
+	rec := ot.startLogout(t, sso.LogoutRequest{ConnectionID: ot.conn.ID})
+	loc, err := url.Parse(rec.Header().Get("Location"))
+	must(t, err)
+	cb := "https://sp.example/sso/oidc/" + ot.conn.ID + "/callback?code=c&state=" +
+		url.QueryEscape(loc.Query().Get("state"))
+	if got := ot.comeBack(cb, rec); got.Code != http.StatusForbidden || ot.got != nil {
+		t.Errorf("the callback answered %d", got.Code)
+	}
+	if a := ot.lastAttempt(t); a.Flow != sso.FlowLogin || a.Reason != sso.ReasonState ||
+		!strings.Contains(a.Detail, "logout") {
+		t.Errorf("attempt %+v", a)
+	}
+}
