@@ -296,3 +296,32 @@ func TestBackChannelLogoutFailures(t *testing.T) {
 			url.Values{"logout_token": {bt.token(t, nil)}}.Encode()))
 	})
 }
+
+// A logout token under a rotated key makes the service fetch the JWKS
+// again, at most once a minute, as for ID tokens.
+func TestBackChannelLogoutKeyRotation(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Now()
+	later := func(d time.Duration) { mu.Lock(); defer mu.Unlock(); now = now.Add(d) }
+	bt := &bclTest{}
+	bt.oidcTest = newOIDCTestWith(t, sso.AuthClientSecretBasic, func(c *sso.Config) {
+		c.OnLogout = bt.onLogout
+		c.Clock = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	})
+	if rec := bt.send(bt.token(t, nil)); rec.Code != http.StatusOK { // caches the JWKS
+		t.Fatalf("answered %d %q", rec.Code, rec.Body.String())
+	}
+	newKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	must(t, err)
+	bt.op.Key, bt.op.KeyID = newKey, "key-2"
+	later(30 * time.Second)
+	checkRefused(t, bt.send(bt.token(t, nil)))
+	if a := bt.lastAttempt(t); a.Reason != sso.ReasonLogoutToken {
+		t.Errorf("within a minute of the last fetch: attempt %+v", a)
+	}
+	later(time.Minute)
+	if rec := bt.send(bt.token(t, nil)); rec.Code != http.StatusOK {
+		t.Errorf("after the rotation: %d %q", rec.Code, rec.Body.String())
+	}
+}
