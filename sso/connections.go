@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -28,7 +29,8 @@ func invalid(field, format string, args ...any) error {
 
 // CreateConnection validates c, completes it (a new ID, settings read from
 // SAML metadata, the OIDC client secret sealed) and stores it. It returns
-// the stored connection.
+// the stored connection. The Store writes an [EventConnectionCreated] to
+// its outbox with the connection; Config.OnEvent receives it after.
 func (s *Service) CreateConnection(ctx context.Context, c *Connection) (*Connection, error) {
 	c = c.clone()
 	if c.OrganizationID == "" {
@@ -39,16 +41,18 @@ func (s *Service) CreateConnection(ctx context.Context, c *Connection) (*Connect
 	if err := s.prepare(ctx, c); err != nil {
 		return nil, err
 	}
-	if err := s.cfg.Store.CreateConnection(ctx, c); err != nil {
+	e := s.connectionEvent(EventConnectionCreated, c)
+	if err := s.cfg.Store.CreateConnection(ctx, c, e); err != nil {
 		return nil, fmt.Errorf("sso: creating connection: %w", err)
 	}
-	s.emitConnection(ctx, EventConnectionCreated, c)
+	s.notify(ctx, e)
 	return c, nil
 }
 
 // UpdateConnection validates and completes c as CreateConnection does and
 // replaces the stored connection with c's ID in c's organization. An empty
-// OIDC client secret keeps the sealed one.
+// OIDC client secret keeps the sealed one. The Store writes an
+// [EventConnectionUpdated] to its outbox with the change.
 func (s *Service) UpdateConnection(ctx context.Context, c *Connection) (*Connection, error) {
 	old, err := s.cfg.Store.Connection(ctx, c.OrganizationID, c.ID)
 	if err != nil {
@@ -62,24 +66,27 @@ func (s *Service) UpdateConnection(ctx context.Context, c *Connection) (*Connect
 	if err := s.prepare(ctx, c); err != nil {
 		return nil, err
 	}
-	if err := s.cfg.Store.UpdateConnection(ctx, c); err != nil {
+	e := s.connectionEvent(EventConnectionUpdated, c)
+	if err := s.cfg.Store.UpdateConnection(ctx, c, e); err != nil {
 		return nil, fmt.Errorf("sso: updating connection: %w", err)
 	}
-	s.emitConnection(ctx, EventConnectionUpdated, c)
+	s.notify(ctx, e)
 	return c, nil
 }
 
 // DeleteConnection deletes connection id of organization org and its log
-// of attempts.
+// of attempts. The Store writes an [EventConnectionDeleted] to its outbox
+// with the deletion.
 func (s *Service) DeleteConnection(ctx context.Context, org, id string) error {
 	c, err := s.cfg.Store.Connection(ctx, org, id)
 	if err != nil {
 		return fmt.Errorf("sso: loading connection: %w", err)
 	}
-	if err := s.cfg.Store.DeleteConnection(ctx, org, id); err != nil {
+	e := s.connectionEvent(EventConnectionDeleted, c)
+	if err := s.cfg.Store.DeleteConnection(ctx, org, id, e); err != nil {
 		return fmt.Errorf("sso: deleting connection: %w", err)
 	}
-	s.emitConnection(ctx, EventConnectionDeleted, c)
+	s.notify(ctx, e)
 	return nil
 }
 
@@ -238,9 +245,13 @@ func (s *Service) fetchMetadata(ctx context.Context, u string) ([]byte, error) {
 // RefreshMetadata fetches the IdP metadata of a SAML connection from its
 // metadata URL again and stores what it says. When the fetch or the
 // document fails, the connection keeps its last good metadata and the
-// error is returned. Logins call it by themselves when the metadata is
-// older than Config.MetadataRefresh; [Service.RunMetadataRefresh] calls it
-// on a schedule for every organization.
+// error is returned. A refresh that changes the connection's certificates
+// is reported as an [EventConnectionUpdated], written to the Store's
+// outbox with the change (Refreshed set in its [ConnectionEvent]); a
+// refresh that leaves them as they were is not reported. Logins call it
+// by themselves when the metadata is older than Config.MetadataRefresh;
+// [Service.RunMetadataRefresh] calls it on a schedule for every
+// organization.
 func (s *Service) RefreshMetadata(ctx context.Context, org, id string) (*Connection, error) {
 	c, err := s.cfg.Store.Connection(ctx, org, id)
 	if err != nil {
@@ -259,10 +270,27 @@ func (s *Service) refresh(ctx context.Context, c *Connection) (*Connection, erro
 		return c, fmt.Errorf("sso: refreshing metadata of %s: %w", c.ID, err)
 	}
 	d.UpdatedAt = s.now()
-	if err := s.cfg.Store.UpdateConnection(ctx, d); err != nil {
+	events := s.refreshEvents(c, d)
+	if err := s.cfg.Store.UpdateConnection(ctx, d, events...); err != nil {
 		return c, fmt.Errorf("sso: storing refreshed metadata: %w", err)
 	}
+	for _, e := range events {
+		s.notify(ctx, e)
+	}
 	return d, nil
+}
+
+// refreshEvents returns the events that report a metadata refresh of old
+// into c: one when the certificates changed, else none.
+func (s *Service) refreshEvents(old, c *Connection) []Event {
+	if old.SAML == nil || slices.Equal(old.SAML.IdPCertificates, c.SAML.IdPCertificates) {
+		return nil
+	}
+	e := s.connectionEvent(EventConnectionUpdated, c)
+	data := e.Data.(ConnectionEvent)
+	data.Refreshed = true
+	e.Data = data
+	return []Event{e}
 }
 
 // freshMetadata returns c with its metadata refreshed if it is stale,

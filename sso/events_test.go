@@ -50,6 +50,9 @@ func TestEvents(t *testing.T) {
 	}
 	post(svc.SPEntityID(conn))
 	post("https://other.example")
+	conn.Name = "Renamed"
+	_, err = svc.UpdateConnection(ctx, conn)
+	must(t, err)
 	must(t, svc.DeleteConnection(ctx, "org_e", conn.ID))
 
 	type summary struct {
@@ -71,9 +74,35 @@ func TestEvents(t *testing.T) {
 		{sso.EventConnectionCreated, "org_e", ""},
 		{sso.EventLoginSucceeded, "org_e", ""},
 		{sso.EventLoginFailed, "org_e", sso.ReasonAudience},
+		{sso.EventConnectionUpdated, "org_e", ""},
 		{sso.EventConnectionDeleted, "org_e", ""},
 	}
 	if diff := cmp.Diff(want, sums); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	checkOutbox(t, svc, got)
+}
+
+// checkOutbox checks that the Store's outbox holds the connection events
+// that Config.OnEvent received, the same events in the same order, and
+// no login events.
+func checkOutbox(t *testing.T, svc *sso.Service, hooked []sso.Event) {
+	t.Helper()
+	var want []sso.Event
+	for _, e := range hooked {
+		if strings.HasPrefix(e.Type, "sso.connection.") {
+			want = append(want, e)
+		}
+	}
+	got, err := svc.Events(context.Background(), "", 0)
+	must(t, err)
+	for i, e := range got {
+		if e.Cursor == "" {
+			t.Errorf("outbox event %d has no cursor", i)
+		}
+		got[i].Cursor = ""
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("outbox (-hook +outbox):\n%s", diff)
 	}
 }

@@ -2,7 +2,9 @@ package sso
 
 import (
 	"context"
+	"errors"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -20,6 +22,7 @@ type MemoryStore struct {
 	states   map[string]*LoginState
 	used     map[string]time.Time
 	attempts map[string][]*Attempt
+	events   []Event   // the outbox; an event's cursor is its index + 1
 	swept    time.Time // when expired entries were last dropped
 }
 
@@ -34,18 +37,19 @@ func NewMemoryStore() *MemoryStore {
 }
 
 // CreateConnection implements [Store].
-func (m *MemoryStore) CreateConnection(_ context.Context, c *Connection) error {
+func (m *MemoryStore) CreateConnection(_ context.Context, c *Connection, events ...Event) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if _, ok := m.conns[c.ID]; ok {
 		return ErrConflict
 	}
 	m.conns[c.ID] = storable(c)
+	m.append(events)
 	return nil
 }
 
 // UpdateConnection implements [Store].
-func (m *MemoryStore) UpdateConnection(_ context.Context, c *Connection) error {
+func (m *MemoryStore) UpdateConnection(_ context.Context, c *Connection, events ...Event) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	old, ok := m.conns[c.ID]
@@ -53,7 +57,37 @@ func (m *MemoryStore) UpdateConnection(_ context.Context, c *Connection) error {
 		return ErrNotFound
 	}
 	m.conns[c.ID] = storable(c)
+	m.append(events)
 	return nil
+}
+
+// append adds events to the outbox. The caller holds m.mu.
+func (m *MemoryStore) append(events []Event) {
+	for _, e := range events {
+		e.Cursor = ""
+		m.events = append(m.events, e)
+	}
+}
+
+// Events implements [Store].
+func (m *MemoryStore) Events(_ context.Context, after string, limit int) ([]Event, error) {
+	start := 0
+	if after != "" {
+		n, err := strconv.Atoi(after)
+		if err != nil || n < 0 {
+			return nil, errors.New("sso: malformed event cursor")
+		}
+		start = n
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []Event
+	for i := start; i < len(m.events) && len(out) < limit; i++ {
+		e := m.events[i]
+		e.Cursor = strconv.Itoa(i + 1)
+		out = append(out, e)
+	}
+	return out, nil
 }
 
 // Connection implements [Store].
@@ -121,7 +155,7 @@ func (m *MemoryStore) MetadataDue(_ context.Context, before time.Time,
 }
 
 // DeleteConnection implements [Store].
-func (m *MemoryStore) DeleteConnection(_ context.Context, org, id string) error {
+func (m *MemoryStore) DeleteConnection(_ context.Context, org, id string, events ...Event) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	c, ok := m.conns[id]
@@ -130,6 +164,7 @@ func (m *MemoryStore) DeleteConnection(_ context.Context, org, id string) error 
 	}
 	delete(m.conns, id)
 	delete(m.attempts, id)
+	m.append(events)
 	return nil
 }
 

@@ -241,3 +241,44 @@ func TestRunMetadataRefresh(t *testing.T) {
 		t.Errorf("a zero interval was accepted")
 	}
 }
+
+// A refresh that changes the certificates is a durable connection event;
+// one that changes nothing, or fails, is none.
+func TestRefreshEvents(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rt := newRefreshTest(t)
+	svc := rt.service(t)
+	created, err := svc.Events(ctx, "", 0)
+	must(t, err)
+	if len(created) != 2 {
+		t.Fatalf("%d events after two creations, want 2", len(created))
+	}
+	after := created[1].Cursor
+
+	rt.clock.Advance(time.Hour)
+	_, err = svc.RefreshMetadata(ctx, "org_a", rt.conn.ID)
+	must(t, err)
+	rt.srv.serve(nil)
+	if _, err := svc.RefreshMetadata(ctx, "org_a", rt.conn.ID); err == nil {
+		t.Fatal("a refresh from a failing server succeeded")
+	}
+	rt.srv.serve(rt.next)
+	_, err = svc.RefreshMetadata(ctx, "org_a", rt.conn.ID)
+	must(t, err)
+
+	evs, err := svc.Events(ctx, after, 0)
+	must(t, err)
+	want := []sso.ConnectionEvent{{ConnectionID: rt.conn.ID, Protocol: sso.ProtocolSAML,
+		Enabled: true, Refreshed: true}}
+	var got []sso.ConnectionEvent
+	for _, e := range evs {
+		if e.Type != sso.EventConnectionUpdated || e.OrganizationID != "org_a" {
+			t.Errorf("event %s of %s", e.Type, e.OrganizationID)
+		}
+		got = append(got, e.Data.(sso.ConnectionEvent))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("events of the refreshes (-want +got):\n%s", diff)
+	}
+}

@@ -72,22 +72,29 @@ type Attempt struct {
 	Subject string `json:"subject,omitempty"`
 }
 
-// Store keeps connections, login state, the replay cache and the log of
-// login attempts. Implementations must be safe for concurrent use by many
-// goroutines and by many processes sharing one database, and must pass
+// Store keeps connections, login state, the replay cache, the log of
+// login attempts and the outbox of connection events. Implementations must
+// be safe for concurrent use by many goroutines and by many processes
+// sharing one database, and must pass
 // [github.com/gatehouse/gatehouse/sso/ssotest.TestStore].
 //
 // Values passed in and handed out are owned by the caller: an
 // implementation copies what it keeps. A Store never keeps an OIDC
 // ClientSecret in the clear: it drops the field and keeps only
 // SealedClientSecret.
+//
+// The methods that change a connection take the events that report the
+// change and append them to the outbox, in order, in the same transaction
+// as the change: the change and its events are stored together or not at
+// all, so a change that fails (ErrConflict, ErrNotFound, any error)
+// appends nothing, and a crash after the change loses no event.
 type Store interface {
-	// CreateConnection stores a new connection; ErrConflict if its ID is
-	// taken.
-	CreateConnection(ctx context.Context, c *Connection) error
+	// CreateConnection stores a new connection and appends events;
+	// ErrConflict if its ID is taken.
+	CreateConnection(ctx context.Context, c *Connection, events ...Event) error
 	// UpdateConnection replaces the connection with c's ID and
-	// organization; ErrNotFound if there is none.
-	UpdateConnection(ctx context.Context, c *Connection) error
+	// organization and appends events; ErrNotFound if there is none.
+	UpdateConnection(ctx context.Context, c *Connection, events ...Event) error
 	// Connection returns the connection id of organization org, or
 	// ErrNotFound (also when it belongs to another organization).
 	Connection(ctx context.Context, org, id string) (*Connection, error)
@@ -97,9 +104,17 @@ type Store interface {
 	// ListConnections returns up to limit connections of org whose IDs
 	// sort after after, in ID order.
 	ListConnections(ctx context.Context, org, after string, limit int) ([]*Connection, error)
-	// DeleteConnection removes a connection and its attempts; ErrNotFound
-	// if org has no such connection.
-	DeleteConnection(ctx context.Context, org, id string) error
+	// DeleteConnection removes a connection and its attempts and appends
+	// events; ErrNotFound if org has no such connection.
+	DeleteConnection(ctx context.Context, org, id string, events ...Event) error
+	// Events returns up to limit events of the outbox that follow the
+	// cursor after ("" for the beginning), of every organization, oldest
+	// first, each with its Cursor set and its Data decoded into its type
+	// (see [Event.UnmarshalJSON]). Cursors are opaque; a malformed one is
+	// an error. An event that is appended after a call returned sorts
+	// after every event that call returned, even when its transaction
+	// began first: a reader that follows the cursors never skips one.
+	Events(ctx context.Context, after string, limit int) ([]Event, error)
 	// MetadataDue returns, across all organizations, up to limit SAML
 	// connections that have an IdPMetadataURL and whose metadata was last
 	// fetched before before (or never): those never fetched first, then

@@ -22,6 +22,7 @@ type queries struct {
 	insertState, takeState, sweepStates                                 string
 	remember, sweepUsed                                                 string
 	insertAttempt, trimAttempts, listAttempts, deleteAttempts           string
+	insertEvent, listEvents                                             string
 }
 
 func prepare(db *sqlkit.DB) queries {
@@ -61,5 +62,9 @@ func prepare(db *sqlkit.DB) queries {
 		listAttempts: r(`SELECT id, organization_id, connection_id, time, reason, detail, subject,
 			flow FROM sso_attempts WHERE organization_id = ? AND connection_id = ? ORDER BY seq DESC LIMIT ?`),
 		deleteAttempts: r(`DELETE FROM sso_attempts WHERE connection_id = ?`),
+
+		insertEvent: r(`INSERT INTO sso_events (id, body) VALUES (?, ?)`),
+		// Served by the primary key.
+		listEvents: r(`SELECT seq, body FROM sso_events WHERE seq > ? ORDER BY seq LIMIT ?`),
 	}
 }

@@ -53,14 +53,18 @@ func New(db *sql.DB) (*Store, error) {
 var _ sso.Store = (*Store)(nil)
 
 // CreateConnection implements [sso.Store].
-func (s *Store) CreateConnection(ctx context.Context, c *sso.Connection) error {
+func (s *Store) CreateConnection(ctx context.Context, c *sso.Connection,
+	events ...sso.Event) error {
 	body, err := encode(c)
 	if err != nil {
 		return err
 	}
 	mdURL, fetched := s.metadataColumns(c)
-	_, err = s.db.ExecContext(ctx, s.q.insertConn, c.ID, c.OrganizationID, body,
-		s.db.Time(c.CreatedAt), s.db.Time(c.UpdatedAt), mdURL, fetched)
+	err = s.change(ctx, events, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, s.q.insertConn, c.ID, c.OrganizationID, body,
+			s.db.Time(c.CreatedAt), s.db.Time(c.UpdatedAt), mdURL, fetched)
+		return err
+	})
 	if sqlkit.IsUniqueViolation(err) {
 		return sso.ErrConflict
 	}
@@ -71,18 +75,21 @@ func (s *Store) CreateConnection(ctx context.Context, c *sso.Connection) error {
 }
 
 // UpdateConnection implements [sso.Store].
-func (s *Store) UpdateConnection(ctx context.Context, c *sso.Connection) error {
+func (s *Store) UpdateConnection(ctx context.Context, c *sso.Connection,
+	events ...sso.Event) error {
 	body, err := encode(c)
 	if err != nil {
 		return err
 	}
 	mdURL, fetched := s.metadataColumns(c)
-	res, err := s.db.ExecContext(ctx, s.q.updateConn, body, s.db.Time(c.UpdatedAt), mdURL, fetched,
-		c.ID, c.OrganizationID)
-	if err != nil {
-		return fmt.Errorf("ssosql: updating connection: %w", err)
-	}
-	return oneRow(res)
+	return s.change(ctx, events, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.q.updateConn, body, s.db.Time(c.UpdatedAt), mdURL,
+			fetched, c.ID, c.OrganizationID)
+		if err != nil {
+			return fmt.Errorf("ssosql: updating connection: %w", err)
+		}
+		return oneRow(res)
+	})
 }
 
 // neverFetched stands in the metadata_fetched_at column for metadata
@@ -191,8 +198,9 @@ func (s *Store) MetadataDue(ctx context.Context, before time.Time,
 }
 
 // DeleteConnection implements [sso.Store].
-func (s *Store) DeleteConnection(ctx context.Context, org, id string) error {
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+func (s *Store) DeleteConnection(ctx context.Context, org, id string,
+	events ...sso.Event) error {
+	return s.change(ctx, events, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, s.q.deleteConn, id, org)
 		if err != nil {
 			return fmt.Errorf("ssosql: deleting connection: %w", err)

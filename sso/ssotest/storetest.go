@@ -34,6 +34,9 @@ func TestStore(t *testing.T, newStore func(t *testing.T) sso.Store) {
 		{"Remember", testRemember},
 		{"RememberConcurrent", testRememberConcurrent},
 		{"Attempts", testAttempts},
+		{"EventsWithChange", testEventsWithChange},
+		{"EventsPaging", testEventsPaging},
+		{"EventsConcurrent", testEventsConcurrent},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
