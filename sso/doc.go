@@ -150,11 +150,28 @@
 // refused; ending the sessions again would need a Store method that
 // forgets a key. Encrypted logout tokens are not supported.
 //
+// # Events
+//
+// Every change of a connection (created, updated, deleted, and a metadata
+// refresh that changed the IdP's certificates, which decide who may sign
+// in as any user of the organization) is an [Event] that the Store writes
+// to its outbox in the transaction of the change, so that a crash after
+// the change loses no event. The host reads them with [Service.Events]
+// and a cursor, at least once, into its audit log: it stores the Cursor
+// of the last event it handled and reads what follows. Config.OnEvent
+// receives the same events, and also the login and logout events, which
+// are not durable: a process that dies before OnEvent returns loses them,
+// and the connection's log of attempts keeps the failures for its admins.
+// Resealing a client secret ([Service.ResealClientSecrets]) changes no
+// setting and reports nothing.
+//
 // # Writing a Store
 //
 // A Store must be safe for concurrent use, copy what it keeps, never keep
-// a plaintext client secret, and make [Store.TakeLoginState] and
-// [Store.Remember] atomic. The suite
+// a plaintext client secret, make [Store.TakeLoginState] and
+// [Store.Remember] atomic, and write a connection's events in the
+// transaction of its change, read back in an order that no late commit
+// breaks ([Store.Events]). The suite
 // [github.com/gatehouse/gatehouse/sso/ssotest.TestStore] checks all of it;
 // package ssosql is the SQL Store for SQLite and PostgreSQL.
 //

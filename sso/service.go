@@ -102,11 +102,16 @@ type Config struct {
 	HTTPClient *http.Client
 	Logger     *slog.Logger
 	Clock      func() time.Time
-	// OnEvent, if set, receives each [Event]: logins that succeeded or
-	// failed (and why) and changes of connections, for the host's audit
-	// log. It is called synchronously and must not block for long; events
-	// are not stored, so one is lost if the process dies before OnEvent
-	// returns.
+	// OnEvent, if set, receives each [Event]: logins and logouts that
+	// succeeded or failed (and why) and changes of connections. It is
+	// called synchronously, after the change is stored, and must not
+	// block for long. A process that dies before OnEvent returns loses
+	// the call: the connection events (created, updated, deleted, and a
+	// metadata refresh that changed the certificates) are durable
+	// nonetheless, written to the Store's outbox with the change, and a
+	// host's audit log should read them with [Service.Events] instead.
+	// Login and logout events go only to OnEvent; the connection's log of
+	// attempts ([Store.RecordAttempt]) keeps the failures.
 	OnEvent func(context.Context, Event)
 	// Organization tells, for the admin API, which organization the caller
 	// administers, or refuses with an error.
