@@ -15,6 +15,7 @@ import (
 	"github.com/gatehouse/gatehouse/audit/auditsql"
 	"github.com/gatehouse/gatehouse/domain"
 	"github.com/gatehouse/gatehouse/scim"
+	"github.com/gatehouse/gatehouse/sso"
 )
 
 // auditFeature wires package audit: every other feature records into the
@@ -80,9 +81,9 @@ func (f *auditFeature) mount(mux *http.ServeMux) {
 func (f *auditFeature) landing(base string) landingSection {
 	return landingSection{
 		Title: "Audit log",
-		Text: "Sign-ins, SCIM changes, domain changes, secret and API key use and authorization denials " +
-			"are recorded in a tamper-evident log with signed checkpoints. Export it and check it " +
-			"without the app, with the command-line verifier:",
+		Text: "Sign-ins, SSO connection changes, SCIM changes, domain changes, secret and API key " +
+			"use and authorization denials are recorded in a tamper-evident log with signed " +
+			"checkpoints. Export it and check it without the app, with the command-line verifier:",
 		Example: fmt.Sprintf(`curl -H "Authorization: Bearer $TOKEN" -o audit.jsonl %[1]s/admin/audit/export
 KEY=$(curl -s -H "Authorization: Bearer $TOKEN" %[1]s/admin/audit/checkpoint | jq -r .verifier_key)
 go run ./audit/cmd/auditverify -key "$KEY" audit.jsonl`, base),
@@ -140,6 +141,26 @@ func fromSCIMEvent(e scim.Event) audit.Event {
 		ev.Metadata = map[string]any{"active": p.Active, "changed": strings.Join(p.Changed, ",")}
 	case scim.GroupEvent:
 		ev.Targets = []audit.Target{{Type: "group", ID: p.GroupID, Name: p.DisplayName}}
+	}
+	return ev
+}
+
+// fromSSOEvent turns an SSO connection event into an audit event. The
+// connection's admins make changes through the admin API, whose caller
+// the event does not name; a metadata refresh that brought other
+// certificates is the identity provider's doing.
+func fromSSOEvent(e sso.Event) audit.Event {
+	ev := audit.Event{
+		OrganizationID: e.OrganizationID, Action: e.Type, Time: e.Time,
+		Actor: audit.Actor{Type: "system", ID: "gatehouse.sso"},
+	}
+	if p, ok := e.Data.(sso.ConnectionEvent); ok {
+		ev.Targets = []audit.Target{{Type: "sso_connection", ID: p.ConnectionID, Name: p.Name}}
+		ev.Metadata = map[string]any{"protocol": string(p.Protocol), "enabled": p.Enabled}
+		if p.Refreshed {
+			ev.Actor = audit.Actor{Type: "idp", ID: p.ConnectionID}
+			ev.Metadata["source"] = "metadata_refresh"
+		}
 	}
 	return ev
 }

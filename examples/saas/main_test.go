@@ -727,3 +727,29 @@ func TestOIDCLogout(t *testing.T) {
 		return strings.Count(p, "user.signed_out") >= 2 && strings.Contains(p, "idp "+oidcID)
 	})
 }
+
+// TestSSOConnectionAudit changes a connection through the admin API and
+// finds the change in the audit log, read from the SSO outbox.
+func TestSSOConnectionAudit(t *testing.T) {
+	d := startDemo(t)
+	d.waitSSO()
+	id := d.app.sso.connectionID(context.Background(), samlConnectionName)
+	in, err := json.Marshal(map[string]any{
+		"name": "Acme SAML (renamed)", "protocol": "saml", "enabled": true,
+		"saml": map[string]any{"idp_metadata_xml": d.app.sso.dev.saml.Metadata()},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := d.call("PUT", "/admin/sso/connections/"+id, string(in), nil); code != 200 {
+		t.Fatalf("updating the SAML connection: %d", code)
+	}
+	waitFor(t, "the connection update in the audit log", func() bool {
+		page := d.getPage("/audit?action=sso.connection.updated&target=" + id)
+		return strings.Contains(page, "Acme SAML (renamed)")
+	})
+	if page := d.getPage("/audit?action=sso.connection.created"); !strings.Contains(page,
+		samlConnectionName) {
+		t.Error("the creation of the SAML connection is not in the audit log")
+	}
+}

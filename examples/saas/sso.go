@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gatehouse/gatehouse/audit"
@@ -107,8 +108,12 @@ func (f *ssoFeature) landing(string) landingSection {
 
 // background puts the connections in place once the server answers (the
 // OIDC connection's discovery document is served by the demo itself), then
-// refreshes IdP metadata on a schedule.
+// refreshes IdP metadata on a schedule; all along, it hands connection
+// events to the audit log.
 func (f *ssoFeature) background(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { f.forwardEvents(ctx) })
 	for attempt := 0; ; attempt++ {
 		err := f.ensureConnections(ctx)
 		if err == nil {
@@ -125,6 +130,23 @@ func (f *ssoFeature) background(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// forwardEvents hands each connection event of the outbox to the audit
+// log, at least once, with the cursor kept in the database: a change of a
+// connection reaches the log even when the demo stops right after it.
+func (f *ssoFeature) forwardEvents(ctx context.Context) {
+	poll := time.NewTicker(time.Second)
+	defer poll.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-poll.C:
+			forward(ctx, f.app, "sso", f.svc.Events,
+				func(e sso.Event) string { return e.Cursor }, fromSSOEvent)
 		}
 	}
 }
