@@ -57,13 +57,10 @@ func newAuditFeature(ctx context.Context, a *app) (*auditFeature, error) {
 // making one on first start. A real host keeps this key in a KMS or HSM
 // behind crypto.Signer.
 func auditKey(ctx context.Context, db *sql.DB) (ed25519.PrivateKey, error) {
-	fresh := base64.StdEncoding.EncodeToString(randomBytes(ed25519.SeedSize))
-	if _, err := db.ExecContext(ctx, `INSERT INTO demo_settings (name, value) VALUES ('audit_seed', ?)
-		ON CONFLICT (name) DO NOTHING`, fresh); err != nil {
-		return nil, err
-	}
-	var v string
-	if err := db.QueryRowContext(ctx, `SELECT value FROM demo_settings WHERE name = 'audit_seed'`).Scan(&v); err != nil {
+	v, err := setting(ctx, db, "audit_seed", func() (string, error) {
+		return base64.StdEncoding.EncodeToString(randomBytes(ed25519.SeedSize)), nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	seed, err := base64.StdEncoding.DecodeString(v)

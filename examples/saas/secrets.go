@@ -65,12 +65,9 @@ func keyRing(ctx context.Context, a *app) (*secrets.KeyRing, error) {
 	if os.Getenv(masterKeyEnv) != "" {
 		return secrets.KeyRingFromEnv(masterKeyEnv)
 	}
-	if _, err := a.db.ExecContext(ctx, `INSERT INTO demo_settings (name, value) VALUES ('master_key', ?)
-		ON CONFLICT (name) DO NOTHING`, secrets.GenerateMasterKey()); err != nil {
-		return nil, err
-	}
-	var text string
-	err := a.db.QueryRowContext(ctx, `SELECT value FROM demo_settings WHERE name = 'master_key'`).Scan(&text)
+	text, err := setting(ctx, a.db, "master_key", func() (string, error) {
+		return secrets.GenerateMasterKey(), nil
+	})
 	if err != nil {
 		return nil, err
 	}

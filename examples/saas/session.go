@@ -83,16 +83,33 @@ func sessionKey(ctx context.Context, db *sql.DB) ([]byte, error) {
 	if _, err := db.ExecContext(ctx, sessionTables); err != nil {
 		return nil, err
 	}
-	fresh := base64.RawURLEncoding.EncodeToString(randomBytes(32))
-	if _, err := db.ExecContext(ctx, `INSERT INTO demo_settings (name, value) VALUES ('session_key', ?)
-		ON CONFLICT (name) DO NOTHING`, fresh); err != nil {
-		return nil, err
-	}
-	var v string
-	if err := db.QueryRowContext(ctx, `SELECT value FROM demo_settings WHERE name = 'session_key'`).Scan(&v); err != nil {
+	v, err := setting(ctx, db, "session_key", func() (string, error) {
+		return base64.RawURLEncoding.EncodeToString(randomBytes(32)), nil
+	})
+	if err != nil {
 		return nil, err
 	}
 	return base64.RawURLEncoding.DecodeString(v)
+}
+
+// setting returns the named value from demo_settings; on first start it
+// stores what fresh makes. Instances that start at once agree on one.
+func setting(ctx context.Context, db *sql.DB, name string, fresh func() (string, error)) (string,
+	error) {
+	var v string
+	err := db.QueryRowContext(ctx, `SELECT value FROM demo_settings WHERE name = ?`, name).Scan(&v)
+	if err == nil || !errors.Is(err, sql.ErrNoRows) {
+		return v, err
+	}
+	if v, err = fresh(); err != nil {
+		return "", err
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO demo_settings (name, value) VALUES (?, ?)
+		ON CONFLICT (name) DO NOTHING`, name, v); err != nil {
+		return "", err
+	}
+	err = db.QueryRowContext(ctx, `SELECT value FROM demo_settings WHERE name = ?`, name).Scan(&v)
+	return v, err
 }
 
 func randomBytes(n int) []byte {
