@@ -273,11 +273,21 @@ func (s *Service) record(ctx context.Context, conn *Connection, p *Profile, err 
 	if conn == nil {
 		return
 	}
-	a := &Attempt{ID: newAttemptID(s.now()), OrganizationID: conn.OrganizationID,
-		ConnectionID: conn.ID, Time: s.now()}
+	subject := ""
 	if p != nil {
-		a.Subject = p.Subject
+		subject = p.Subject
 	}
+	a := s.logAttempt(ctx, conn, FlowLogin, subject, err)
+	s.emitLogin(ctx, conn, p, a)
+}
+
+// logAttempt adds a login or logout attempt to conn's log, with the
+// reason code and detail of err (nil for a success), and returns it.
+func (s *Service) logAttempt(ctx context.Context, conn *Connection, flow Flow, subject string,
+	err error) *Attempt {
+	now := s.now()
+	a := &Attempt{ID: newAttemptID(now), OrganizationID: conn.OrganizationID,
+		ConnectionID: conn.ID, Time: now, Flow: flow, Subject: subject}
 	var le *LoginError
 	if errors.As(err, &le) {
 		a.Reason, a.Detail = le.Reason, le.Detail
@@ -286,7 +296,7 @@ func (s *Service) record(ctx context.Context, conn *Connection, p *Profile, err 
 	}
 	a.Detail = truncateDetail(a.Detail)
 	if rerr := s.cfg.Store.RecordAttempt(ctx, a); rerr != nil {
-		s.cfg.Logger.WarnContext(ctx, "sso: recording login attempt", "error", rerr)
+		s.cfg.Logger.WarnContext(ctx, "sso: recording an attempt", "flow", flow, "error", rerr)
 	}
-	s.emitLogin(ctx, conn, p, a)
+	return a
 }

@@ -209,19 +209,7 @@ func (s *Service) recordLogout(ctx context.Context, conn *Connection, subject st
 	if conn == nil {
 		return
 	}
-	now := s.now()
-	a := &Attempt{ID: newAttemptID(now), OrganizationID: conn.OrganizationID,
-		ConnectionID: conn.ID, Time: now, Flow: FlowLogout, Subject: subject}
-	var le *LoginError
-	if errors.As(err, &le) {
-		a.Reason, a.Detail = le.Reason, le.Detail
-	} else if err != nil {
-		a.Reason, a.Detail = ReasonConfiguration, err.Error()
-	}
-	a.Detail = truncateDetail(a.Detail)
-	if rerr := s.cfg.Store.RecordAttempt(ctx, a); rerr != nil {
-		s.cfg.Logger.WarnContext(ctx, "sso: recording logout attempt", "error", rerr)
-	}
+	a := s.logAttempt(ctx, conn, FlowLogout, subject, err)
 	typ := EventLogoutSucceeded
 	if a.Reason != "" {
 		typ = EventLogoutFailed
