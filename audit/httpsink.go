@@ -11,12 +11,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/backoff"
 )
 
 // Secret is a credential (a signing key, an API token) that prints as
@@ -210,7 +211,7 @@ func (s *HTTPSink) post(ctx context.Context, body []byte, batch string) error {
 	var last error
 	for attempt := 0; attempt < s.cfg.MaxAttempts; attempt++ {
 		if attempt > 0 {
-			if err := sleepCtx(ctx, s.pause(attempt, last)); err != nil {
+			if err := backoff.Sleep(ctx, s.pause(attempt, last)); err != nil {
 				return errors.Join(last, err)
 			}
 		}
@@ -283,19 +284,7 @@ func (s *HTTPSink) pause(attempt int, last error) time.Duration {
 	if errors.As(last, &se) && se.retryAfter > 0 {
 		return se.retryAfter
 	}
-	limit := min(s.cfg.MinBackoff<<min(attempt-1, 16), 10*time.Second)
-	return time.Duration(rand.Int64N(int64(limit))) + 1
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return backoff.Jitter(min(attempt-1, 16), s.cfg.MinBackoff, 10*time.Second) + 1
 }
 
 // Sign returns the value of [SignatureHeader] for body at time t.

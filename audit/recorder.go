@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/backoff"
 )
 
 // ErrDropped is returned by [Recorder.Enqueue] when the buffer is full
@@ -241,7 +242,7 @@ func (r *Recorder) appendRetrying(org string, entries []Entry) error {
 		}
 		r.svc.cfg.Logger.Error("audit: writing batch failed; retrying",
 			"organization", org, "events", len(entries), "attempt", attempt+1, "error", err)
-		t := time.NewTimer(backoff(attempt))
+		t := time.NewTimer(retryPause(attempt))
 		select {
 		case <-t.C:
 		case <-r.ctx.Done():
@@ -253,10 +254,8 @@ func (r *Recorder) appendRetrying(org string, entries []Entry) error {
 	}
 }
 
-// backoff returns a pause that doubles with each attempt, from 10 ms up
+// retryPause returns a pause that doubles with each attempt, from 10 ms up
 // to 5 s, with full jitter.
-func backoff(attempt int) time.Duration {
-	limit := 10 * time.Millisecond << min(attempt, 9)
-	limit = min(limit, 5*time.Second)
-	return time.Duration(rand.Int64N(int64(limit))) + time.Millisecond
+func retryPause(attempt int) time.Duration {
+	return backoff.Jitter(min(attempt, 9), 10*time.Millisecond, 5*time.Second) + time.Millisecond
 }

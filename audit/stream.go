@@ -62,7 +62,7 @@ func (st *Stream) Run(ctx context.Context) error {
 		if err := st.Sync(ctx); err != nil {
 			st.svc.cfg.Logger.WarnContext(ctx, "audit: stream behind; will retry",
 				"stream", st.cfg.Name, "error", err)
-			wait = max(wait, backoff(failures))
+			wait = max(wait, retryPause(failures))
 			failures++
 		} else {
 			failures = 0

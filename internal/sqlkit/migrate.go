@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/backoff"
 )
 
 // migrationLockKey is the PostgreSQL advisory lock that serializes
@@ -68,7 +70,7 @@ func Migrate(ctx context.Context, db *DB, pkg string, fsys fs.FS) error {
 		if last == nil || !IsRetryable(last) {
 			break
 		}
-		if err := sleep(ctx, backoff(attempt)); err != nil {
+		if err := backoff.Sleep(ctx, pause(attempt)); err != nil {
 			return err
 		}
 	}

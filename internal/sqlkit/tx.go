@@ -5,8 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
+
+	"github.com/gatehouse/gatehouse/internal/backoff"
 )
 
 // MaxAttempts bounds how many times [DB.InTx] runs a transaction that keeps
@@ -33,7 +34,7 @@ func (db *DB) InTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		if err == nil || !IsRetryable(err) {
 			return err
 		}
-		if werr := sleep(ctx, backoff(attempt)); werr != nil {
+		if werr := backoff.Sleep(ctx, pause(attempt)); werr != nil {
 			return errors.Join(err, werr)
 		}
 	}
@@ -52,20 +53,8 @@ func (db *DB) tryTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	return tx.Commit()
 }
 
-// backoff returns a pause that grows with the attempt, with full jitter:
-// up to 2, 4, 8, ... milliseconds, capped at 250 ms.
-func backoff(attempt int) time.Duration {
-	limit := min(time.Millisecond<<attempt, 250*time.Millisecond)
-	return time.Duration(rand.Int64N(int64(limit)) + 1)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+// pause returns the wait before the next attempt: up to 2, 4, 8, ...
+// milliseconds, capped at 250 ms, with full jitter.
+func pause(attempt int) time.Duration {
+	return backoff.Jitter(attempt, time.Millisecond, 250*time.Millisecond) + 1
 }
